@@ -1,0 +1,3 @@
+using MiniTransformer.Cli;
+
+return CliApp.Run(args);

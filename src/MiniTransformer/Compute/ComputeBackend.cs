@@ -1,0 +1,316 @@
+namespace MiniTransformer.Compute;
+
+/// <summary>
+/// The one contract every device backend implements: buffers, explicit synchronisation, and the fixed op set of a
+/// tiny-transformer trainer and a k-NN regressor. Public op methods check shapes, record the op's declared
+/// <see cref="OpCost"/> in <see cref="Ledger"/>, and hand over to the backend's <c>…Core</c> kernel launch.
+/// All tensors are row-major float32 (indices int32) slices of flat buffers. Ops are enqueued in order on one
+/// stream; <see cref="Download{T}"/> and <see cref="Synchronize"/> wait for everything enqueued before them.
+/// </summary>
+public abstract class ComputeBackend : IDisposable
+{
+    public abstract BackendKind Kind { get; }
+    public abstract DeviceInfo Info { get; }
+
+    /// <summary>When set, every op launch adds its declared cost (and, in profile mode, its time) here.</summary>
+    public OpLedger? Ledger { get; set; }
+
+    public abstract DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
+
+    public void Upload<T>(ReadOnlySpan<T> source, DeviceSlice<T> destination) where T : unmanaged
+    {
+        Require(destination, source.Length, nameof(destination));
+        UploadCore(source, destination);
+    }
+
+    public void Download<T>(DeviceSlice<T> source, Span<T> destination) where T : unmanaged
+    {
+        Require(source, destination.Length, nameof(source));
+        DownloadCore(source, destination);
+    }
+
+    /// <summary>Allocates a buffer holding a copy of <paramref name="source"/>.</summary>
+    public DeviceBuffer<T> UploadNew<T>(ReadOnlySpan<T> source) where T : unmanaged
+    {
+        var buffer = Allocate<T>(source.Length);
+        Upload(source, buffer);
+        return buffer;
+    }
+
+    public T[] DownloadArray<T>(DeviceSlice<T> source) where T : unmanaged
+    {
+        var result = new T[source.Length];
+        Download(source, result);
+        return result;
+    }
+
+    /// <summary>Blocks until every enqueued op has finished.</summary>
+    public abstract void Synchronize();
+
+    // ---- ops -----------------------------------------------------------------------------------------------
+
+    /// <summary>See <see cref="GemmSpec"/>; <paramref name="bias"/> is required by the Bias/BiasGelu epilogues and
+    /// <paramref name="preActivation"/> (shaped like C) by BiasGelu.</summary>
+    public void Gemm(in GemmSpec s, DeviceSlice<float> a, DeviceSlice<float> b, DeviceSlice<float> c,
+        GemmEpilogue epilogue = GemmEpilogue.None, DeviceSlice<float>? bias = null, DeviceSlice<float>? preActivation = null)
+    {
+        if (s.M <= 0 || s.N <= 0 || s.K <= 0 || s.Batch <= 0) throw new ArgumentException($"GEMM shape {s.M}x{s.N}x{s.K} batch {s.Batch} must be positive");
+        Require(a, s.ExtentA, nameof(a));
+        Require(b, s.ExtentB, nameof(b));
+        Require(c, s.ExtentC, nameof(c));
+        if (epilogue != GemmEpilogue.None) Require(bias ?? throw new ArgumentException("epilogue needs a bias"), s.N, nameof(bias));
+        if (epilogue == GemmEpilogue.BiasGelu)
+        {
+            if (s.Beta != 0f) throw new ArgumentException("the GELU epilogue needs beta = 0");
+            Require(preActivation ?? throw new ArgumentException("the GELU epilogue needs a pre-activation output"), s.ExtentC, nameof(preActivation));
+        }
+        var t = Begin();
+        GemmCore(s, a, b, c, epilogue, bias, preActivation);
+        End("gemm", OpCosts.Gemm(s, epilogue), t);
+    }
+
+    /// <summary>output = GELU(input), tanh approximation (as GPT-2 and PyTorch's approximate="tanh").</summary>
+    public void GeluForward(DeviceSlice<float> output, DeviceSlice<float> input, long n)
+    {
+        Require(output, n, nameof(output)); Require(input, n, nameof(input));
+        var t = Begin(); GeluForwardCore(output, input, n); End("gelu_forward", OpCosts.GeluForward(n), t);
+    }
+
+    /// <summary>dInput = GELU'(input)·dOutput (written, not accumulated; dInput may alias dOutput).</summary>
+    public void GeluBackward(DeviceSlice<float> dInput, DeviceSlice<float> input, DeviceSlice<float> dOutput, long n)
+    {
+        Require(dInput, n, nameof(dInput)); Require(input, n, nameof(input)); Require(dOutput, n, nameof(dOutput));
+        var t = Begin(); GeluBackwardCore(dInput, input, dOutput, n); End("gelu_backward", OpCosts.GeluBackward(n), t);
+    }
+
+    /// <summary>dst[j] (+)= Σ_i src[i, j] over a rows×cols matrix: the bias gradient.</summary>
+    public void ColumnSum(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate)
+    {
+        Require(dst, cols, nameof(dst)); Require(src, (long)rows * cols, nameof(src));
+        var t = Begin(); ColumnSumCore(dst, src, rows, cols, accumulate); End("column_sum", OpCosts.ColumnSum(rows, cols, accumulate), t);
+    }
+
+    /// <summary>output = a + b elementwise (output may alias either input): the residual connection.</summary>
+    public void Add(DeviceSlice<float> output, DeviceSlice<float> a, DeviceSlice<float> b, long n)
+    {
+        Require(output, n, nameof(output)); Require(a, n, nameof(a)); Require(b, n, nameof(b));
+        var t = Begin(); AddCore(output, a, b, n); End("add", OpCosts.Add(n), t);
+    }
+
+    public void Fill(DeviceSlice<float> output, float value)
+    {
+        var t = Begin(); FillCore(output, value); End("fill", OpCosts.Fill(output.Length), t);
+    }
+
+    public void Copy(DeviceSlice<float> output, DeviceSlice<float> input)
+    {
+        Require(output, input.Length, nameof(output));
+        var t = Begin(); CopyCore(output, input); End("copy", OpCosts.Copy(input.Length), t);
+    }
+
+    /// <summary>Per row of <paramref name="cols"/>: y = (x − μ)/√(σ² + ε)·w + b; saves μ and 1/√(σ² + ε) per row (biased variance).</summary>
+    public void LayerNormForward(DeviceSlice<float> output, DeviceSlice<float> mean, DeviceSlice<float> rstd,
+        DeviceSlice<float> input, DeviceSlice<float> weight, DeviceSlice<float> bias, int rows, int cols, float epsilon = 1e-5f)
+    {
+        long n = (long)rows * cols;
+        Require(output, n, nameof(output)); Require(input, n, nameof(input));
+        Require(mean, rows, nameof(mean)); Require(rstd, rows, nameof(rstd));
+        Require(weight, cols, nameof(weight)); Require(bias, cols, nameof(bias));
+        var t = Begin(); LayerNormForwardCore(output, mean, rstd, input, weight, bias, rows, cols, epsilon);
+        End("layernorm_forward", OpCosts.LayerNormForward(rows, cols), t);
+    }
+
+    /// <summary>Accumulates (+=) into dInput, dWeight and dBias, as llm.c: dInput is the residual stream's gradient.</summary>
+    public void LayerNormBackward(DeviceSlice<float> dInput, DeviceSlice<float> dWeight, DeviceSlice<float> dBias,
+        DeviceSlice<float> dOutput, DeviceSlice<float> input, DeviceSlice<float> weight,
+        DeviceSlice<float> mean, DeviceSlice<float> rstd, int rows, int cols)
+    {
+        long n = (long)rows * cols;
+        Require(dInput, n, nameof(dInput)); Require(dOutput, n, nameof(dOutput)); Require(input, n, nameof(input));
+        Require(dWeight, cols, nameof(dWeight)); Require(dBias, cols, nameof(dBias)); Require(weight, cols, nameof(weight));
+        Require(mean, rows, nameof(mean)); Require(rstd, rows, nameof(rstd));
+        var t = Begin(); LayerNormBackwardCore(dInput, dWeight, dBias, dOutput, input, weight, mean, rstd, rows, cols);
+        End("layernorm_backward", OpCosts.LayerNormBackward(rows, cols), t);
+    }
+
+    /// <summary>
+    /// Rotary position embedding applied in place to the q and k parts of qkv [B, T, 3, NH, HS] (v untouched).
+    /// Rotate-half pairing (as GPT-NeoX / Llama): element i pairs with i + HS/2, angle = t·θ^(−2i/HS).
+    /// <paramref name="inverse"/> rotates by −angle: the backward pass applied to dq and dk.
+    /// </summary>
+    public void Rope(DeviceSlice<float> qkv, int batch, int seqLen, int heads, int headSize, float theta, bool inverse)
+    {
+        if (headSize % 2 != 0) throw new ArgumentException("rotary embeddings need an even head size");
+        Require(qkv, 3L * batch * seqLen * heads * headSize, nameof(qkv));
+        var t = Begin(); RopeCore(qkv, batch, seqLen, heads, headSize, theta, inverse);
+        End("rope", OpCosts.Rope(batch, seqLen, heads, headSize), t);
+    }
+
+    /// <summary>
+    /// Causal multi-head attention. qkv is [B, T, 3, NH, HS] (q, k, v blocks of C = NH·HS per token), output
+    /// [B, T, C], att [B, NH, T, T] receives the softmax probabilities (zero above the diagonal) for the backward pass.
+    /// Scores are scaled by <paramref name="scale"/> (1/√HS standard, 1/HS under μP).
+    /// </summary>
+    public void AttentionForward(DeviceSlice<float> output, DeviceSlice<float> att, DeviceSlice<float> qkv,
+        int batch, int seqLen, int heads, int headSize, float scale)
+    {
+        long tokens = (long)batch * seqLen, c = (long)heads * headSize;
+        Require(output, tokens * c, nameof(output)); Require(qkv, 3 * tokens * c, nameof(qkv));
+        Require(att, (long)batch * heads * seqLen * seqLen, nameof(att));
+        var t = Begin(); AttentionForwardCore(output, att, qkv, batch, seqLen, heads, headSize, scale);
+        End("attention_forward", OpCosts.AttentionForward(batch, seqLen, heads, headSize), t);
+    }
+
+    /// <summary>Writes (not accumulates) dQkv from dOutput, the saved qkv and att of the forward pass.</summary>
+    public void AttentionBackward(DeviceSlice<float> dQkv, DeviceSlice<float> dOutput, DeviceSlice<float> qkv,
+        DeviceSlice<float> att, int batch, int seqLen, int heads, int headSize, float scale)
+    {
+        long tokens = (long)batch * seqLen, c = (long)heads * headSize;
+        Require(dQkv, 3 * tokens * c, nameof(dQkv)); Require(dOutput, tokens * c, nameof(dOutput));
+        Require(qkv, 3 * tokens * c, nameof(qkv)); Require(att, (long)batch * heads * seqLen * seqLen, nameof(att));
+        var t = Begin(); AttentionBackwardCore(dQkv, dOutput, qkv, att, batch, seqLen, heads, headSize, scale);
+        End("attention_backward", OpCosts.AttentionBackward(batch, seqLen, heads, headSize), t);
+    }
+
+    /// <summary>
+    /// Softmax + cross-entropy per row of <paramref name="vocab"/> logits: losses[r] = −ln softmax(logits[r])[target[r]];
+    /// when <paramref name="dLogits"/> is given it receives (softmax − onehot)·<paramref name="gradScale"/>
+    /// (it may alias <paramref name="logits"/>).
+    /// </summary>
+    public void CrossEntropy(DeviceSlice<float> losses, DeviceSlice<float>? dLogits, DeviceSlice<float> logits,
+        DeviceSlice<int> targets, int rows, int vocab, float gradScale)
+    {
+        long n = (long)rows * vocab;
+        Require(losses, rows, nameof(losses)); Require(logits, n, nameof(logits)); Require(targets, rows, nameof(targets));
+        if (dLogits is { } d) Require(d, n, nameof(dLogits));
+        var t = Begin(); CrossEntropyCore(losses, dLogits, logits, targets, rows, vocab, gradScale);
+        End("cross_entropy", OpCosts.CrossEntropy(rows, vocab, dLogits.HasValue), t);
+    }
+
+    /// <summary>output[b, t, :] = wte[tokens[b, t], :] (+ wpe[t, :] when learned positions are used).</summary>
+    public void EmbeddingForward(DeviceSlice<float> output, DeviceSlice<int> tokens, DeviceSlice<float> wte,
+        DeviceSlice<float>? wpe, int batch, int seqLen, int channels)
+    {
+        long rows = (long)batch * seqLen;
+        Require(output, rows * channels, nameof(output)); Require(tokens, rows, nameof(tokens));
+        if (wpe is { } p) Require(p, (long)seqLen * channels, nameof(wpe));
+        var t = Begin(); EmbeddingForwardCore(output, tokens, wte, wpe, batch, seqLen, channels);
+        End("embedding_forward", OpCosts.EmbeddingForward(batch, seqLen, channels, wpe.HasValue), t);
+    }
+
+    /// <summary>Scatter-adds dOutput rows into dWte[token] (and dWpe[t]); deterministic on every backend.</summary>
+    public void EmbeddingBackward(DeviceSlice<float> dWte, DeviceSlice<float>? dWpe, DeviceSlice<float> dOutput,
+        DeviceSlice<int> tokens, int batch, int seqLen, int channels)
+    {
+        long rows = (long)batch * seqLen;
+        Require(dOutput, rows * channels, nameof(dOutput)); Require(tokens, rows, nameof(tokens));
+        if (dWpe is { } p) Require(p, (long)seqLen * channels, nameof(dWpe));
+        var t = Begin(); EmbeddingBackwardCore(dWte, dWpe, dOutput, tokens, batch, seqLen, channels);
+        End("embedding_backward", OpCosts.EmbeddingBackward(batch, seqLen, channels, dWpe.HasValue), t);
+    }
+
+    /// <summary>One AdamW update of a slice of the flat parameter buffer (call once per parameter group).</summary>
+    public void AdamW(DeviceSlice<float> parameters, DeviceSlice<float> gradients, DeviceSlice<float> m, DeviceSlice<float> v, in AdamWStep step)
+    {
+        long n = parameters.Length;
+        Require(gradients, n, nameof(gradients)); Require(m, n, nameof(m)); Require(v, n, nameof(v));
+        if (step.Step < 1) throw new ArgumentException("AdamW steps count from 1");
+        var t = Begin(); AdamWCore(parameters, gradients, m, v, step); End("adamw", OpCosts.AdamW(n), t);
+    }
+
+    /// <summary>destination[0] = the reduction of source[0..n), in a fixed order.</summary>
+    public void Reduce(ReductionKind kind, DeviceSlice<float> destination, DeviceSlice<float> source, long n)
+    {
+        Require(destination, 1, nameof(destination)); Require(source, n, nameof(source));
+        if (n <= 0) throw new ArgumentException("cannot reduce an empty vector");
+        var t = Begin(); ReduceCore(kind, destination, source, n); End("reduce", OpCosts.Reduce(kind, n), t);
+    }
+
+    /// <summary>
+    /// For each of <paramref name="queryCount"/> queries, the <paramref name="k"/> nearest of <paramref name="pointCount"/>
+    /// points by squared Euclidean distance, ascending; ties go to the lower point index. Outputs are [Q, k].
+    /// </summary>
+    public void SquaredDistanceTopK(DeviceSlice<int> indices, DeviceSlice<float> distances,
+        DeviceSlice<float> queries, DeviceSlice<float> points, int queryCount, int pointCount, int dim, int k)
+    {
+        if (k < 1 || k > pointCount) throw new ArgumentException($"k = {k} must be in [1, {pointCount}]");
+        Require(indices, (long)queryCount * k, nameof(indices)); Require(distances, (long)queryCount * k, nameof(distances));
+        Require(queries, (long)queryCount * dim, nameof(queries)); Require(points, (long)pointCount * dim, nameof(points));
+        var t = Begin(); SquaredDistanceTopKCore(indices, distances, queries, points, queryCount, pointCount, dim, k);
+        End("distance_topk", OpCosts.SquaredDistanceTopK(queryCount, pointCount, dim, k), t);
+    }
+
+    /// <summary>
+    /// Walks <paramref name="firstWalk"/> … firstWalk + count − 1 of the stream defined by (tables, seed), each
+    /// <paramref name="length"/> tokens, into tokens [count, length] — bit-identical to
+    /// <see cref="Data.Walks.WalkTables.SampleWalk"/> on the host.
+    /// </summary>
+    public void SampleWalks(DeviceSlice<int> tokens, DeviceWalkTables tables, int length, long firstWalk, int count, ulong seed)
+    {
+        if (length < 1 || count < 0 || firstWalk < 0) throw new ArgumentException("walk length must be ≥ 1 and the walk range non-negative");
+        Require(tokens, (long)count * length, nameof(tokens));
+        var t = Begin(); SampleWalksCore(tokens, tables, length, firstWalk, count, seed);
+        End("sample_walks", OpCosts.SampleWalks(count, length), t);
+    }
+
+    // ---- what a backend implements -------------------------------------------------------------------------
+
+    protected abstract void UploadCore<T>(ReadOnlySpan<T> source, DeviceSlice<T> destination) where T : unmanaged;
+    protected abstract void DownloadCore<T>(DeviceSlice<T> source, Span<T> destination) where T : unmanaged;
+    protected abstract void GemmCore(in GemmSpec s, DeviceSlice<float> a, DeviceSlice<float> b, DeviceSlice<float> c,
+        GemmEpilogue epilogue, DeviceSlice<float>? bias, DeviceSlice<float>? preActivation);
+    protected abstract void GeluForwardCore(DeviceSlice<float> output, DeviceSlice<float> input, long n);
+    protected abstract void GeluBackwardCore(DeviceSlice<float> dInput, DeviceSlice<float> input, DeviceSlice<float> dOutput, long n);
+    protected abstract void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate);
+    protected abstract void AddCore(DeviceSlice<float> output, DeviceSlice<float> a, DeviceSlice<float> b, long n);
+    protected abstract void FillCore(DeviceSlice<float> output, float value);
+    protected abstract void CopyCore(DeviceSlice<float> output, DeviceSlice<float> input);
+    protected abstract void LayerNormForwardCore(DeviceSlice<float> output, DeviceSlice<float> mean, DeviceSlice<float> rstd,
+        DeviceSlice<float> input, DeviceSlice<float> weight, DeviceSlice<float> bias, int rows, int cols, float epsilon);
+    protected abstract void LayerNormBackwardCore(DeviceSlice<float> dInput, DeviceSlice<float> dWeight, DeviceSlice<float> dBias,
+        DeviceSlice<float> dOutput, DeviceSlice<float> input, DeviceSlice<float> weight,
+        DeviceSlice<float> mean, DeviceSlice<float> rstd, int rows, int cols);
+    protected abstract void RopeCore(DeviceSlice<float> qkv, int batch, int seqLen, int heads, int headSize, float theta, bool inverse);
+    protected abstract void AttentionForwardCore(DeviceSlice<float> output, DeviceSlice<float> att, DeviceSlice<float> qkv,
+        int batch, int seqLen, int heads, int headSize, float scale);
+    protected abstract void AttentionBackwardCore(DeviceSlice<float> dQkv, DeviceSlice<float> dOutput, DeviceSlice<float> qkv,
+        DeviceSlice<float> att, int batch, int seqLen, int heads, int headSize, float scale);
+    protected abstract void CrossEntropyCore(DeviceSlice<float> losses, DeviceSlice<float>? dLogits, DeviceSlice<float> logits,
+        DeviceSlice<int> targets, int rows, int vocab, float gradScale);
+    protected abstract void EmbeddingForwardCore(DeviceSlice<float> output, DeviceSlice<int> tokens, DeviceSlice<float> wte,
+        DeviceSlice<float>? wpe, int batch, int seqLen, int channels);
+    protected abstract void EmbeddingBackwardCore(DeviceSlice<float> dWte, DeviceSlice<float>? dWpe, DeviceSlice<float> dOutput,
+        DeviceSlice<int> tokens, int batch, int seqLen, int channels);
+    protected abstract void AdamWCore(DeviceSlice<float> parameters, DeviceSlice<float> gradients, DeviceSlice<float> m,
+        DeviceSlice<float> v, in AdamWStep step);
+    protected abstract void ReduceCore(ReductionKind kind, DeviceSlice<float> destination, DeviceSlice<float> source, long n);
+    protected abstract void SquaredDistanceTopKCore(DeviceSlice<int> indices, DeviceSlice<float> distances,
+        DeviceSlice<float> queries, DeviceSlice<float> points, int queryCount, int pointCount, int dim, int k);
+    protected abstract void SampleWalksCore(DeviceSlice<int> tokens, DeviceWalkTables tables, int length, long firstWalk, int count, ulong seed);
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+
+    // ---- accounting and checks -----------------------------------------------------------------------------
+
+    private long Begin()
+    {
+        if (Ledger is { TimeEachOp: true }) Synchronize();
+        return Ledger?.Start() ?? 0;
+    }
+
+    private void End(string op, OpCost cost, long startTimestamp)
+    {
+        if (Ledger is not { } ledger) return;
+        if (ledger.TimeEachOp) Synchronize();
+        ledger.Record(op, cost, ledger.TimeEachOp ? System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp) : TimeSpan.Zero);
+    }
+
+    private void Require<T>(DeviceSlice<T> slice, long needed, string name) where T : unmanaged
+    {
+        if (!ReferenceEquals(slice.Buffer.Backend, this))
+            throw new ArgumentException($"{name} belongs to another backend");
+        if (slice.Buffer.IsDisposed) throw new ObjectDisposedException(name);
+        if (slice.Length < needed)
+            throw new ArgumentException($"{name} holds {slice.Length} elements, the op needs {needed}");
+    }
+}
