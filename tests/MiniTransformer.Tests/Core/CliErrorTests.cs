@@ -1,0 +1,15 @@
+using MiniTransformer.Cli;
+
+namespace MiniTransformer.Tests.Core;
+
+public class CliErrorTests
+{
+    [Fact]
+    public void UnknownVerbExitsWithTwoAndOneLine()
+    {
+        var err = new StringWriter();
+        int code = CliApp.Run(["no-such-verb"], new StringWriter(), err);
+        Assert.Equal(CliApp.UserError, code);
+        Assert.Single(err.ToString().TrimEnd().Split('\n'));
+    }
+}
