@@ -40,4 +40,16 @@ public static class CliApp
         root.Options.Add(CommonOptions.Json);
         return root;
     }
+
+    /// <summary>Adds <paramref name="verb"/> under the group <paramref name="group"/> (e.g. "data"), creating the group once.</summary>
+    public static void AddToGroup(RootCommand root, string group, string description, Command verb)
+    {
+        var existing = root.Subcommands.FirstOrDefault(c => c.Name == group);
+        if (existing is null)
+        {
+            existing = new Command(group, description);
+            root.Subcommands.Add(existing);
+        }
+        existing.Subcommands.Add(verb);
+    }
 }
