@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace MiniTransformer.Sweeps;
+
+/// <summary>Progress of a sweep as the executor reports it after every finished run.</summary>
+public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConfig? LastRun, RunOutcome? LastOutcome, TimeSpan Elapsed)
+{
+    /// <summary>Remaining time, extrapolated from the runs finished in this process.</summary>
+    public TimeSpan? Eta => Finished - Skipped > 0 && Total > Finished
+        ? Elapsed / (Finished - Skipped) * (Total - Finished)
+        : null;
+}
+
+/// <summary>
+/// Executes the unfinished runs of a plan (or shard) with up to <c>workers</c> runs at once, each run given an
+/// equal share of the cores, recording every outcome in the store as it finishes. A run that throws is recorded
+/// as failed with its reason and the sweep goes on; a killed sweep resumes where it stopped.
+/// </summary>
+public static class SweepExecutor
+{
+    public static SweepProgress Run(
+        string sweep, IReadOnlyList<RunConfig> runs, ResultsStore store, IRunExecutor executor,
+        int workers, Action<SweepProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        if (workers < 1) throw new UserInputException("--workers must be at least 1");
+        var finished = store.FinishedIds();
+        var todo = runs.Where(r => !finished.Contains(r.Id)).ToList();
+        int skipped = runs.Count - todo.Count, done = skipped;
+        int threadsPerRun = Math.Max(1, Environment.ProcessorCount / Math.Min(workers, Math.Max(1, todo.Count)));
+        var clock = Stopwatch.StartNew();
+        var gate = new Lock();
+        var last = new SweepProgress(runs.Count, done, skipped, null, null, TimeSpan.Zero);
+        progress?.Invoke(last);
+
+        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, config =>
+        {
+            store.MarkRunning(sweep, config);
+            RunOutcome outcome;
+            try
+            {
+                outcome = executor.Execute(config, threadsPerRun, cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                // One broken configuration (out of memory, a bad shape) must not end a thousand-run sweep; the
+                // reason is kept in the store and shown by the report.
+                outcome = new RunOutcome(RunStatus.Failed, $"{e.GetType().Name}: {e.Message}", null, [], null);
+            }
+            store.Write(sweep, config, outcome);
+            lock (gate)
+            {
+                done++;
+                last = new SweepProgress(runs.Count, done, skipped, config, outcome, clock.Elapsed);
+                progress?.Invoke(last);
+            }
+        });
+        return last;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MiniTransformer.IO;
+
+namespace MiniTransformer.Sweeps;
+
+/// <summary>
+/// Reads and validates a sweep spec. Unknown fields are errors (a typo must not silently fall back to a default),
+/// and every invalid or contradictory field is reported by its JSON path, e.g. <c>spec field 'model.widths'</c>.
+/// </summary>
+public static class SweepSpecLoader
+{
+    private static readonly JsonSerializerOptions Strict = new(Json.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    public static SweepSpec Load(string path)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"sweep spec '{path}' does not exist");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static SweepSpec Parse(string json, string source = "spec")
+    {
+        SweepSpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<SweepSpec>(json, Strict);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at spec field '{e.Path.TrimStart('$', '.')}'";
+            throw new UserInputException($"{source}: malformed sweep spec{field}: {e.Message.Split('\n')[0]}");
+        }
+        if (spec is null) throw new UserInputException($"{source}: the sweep spec is empty");
+        Validate(spec);
+        return spec;
+    }
+
+    /// <summary>Throws a <see cref="UserInputException"/> naming the first invalid field.</summary>
+    public static void Validate(SweepSpec s)
+    {
+        Check(!string.IsNullOrWhiteSpace(s.Name) && s.Name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.'),
+            "name", "must be a non-empty name of letters, digits, '-', '_' or '.'");
+        Check(s.Data.Kind == "graph_walks", "data.kind", $"'{s.Data.Kind}' is not a known data kind (graph_walks)");
+        ValidateGraph(s.Data.Graph);
+        Check(s.Data.SequenceLength >= 2, "data.sequence_length", "must be at least 2");
+        Check(s.Data.TestTokens >= s.Data.SequenceLength, "data.test_tokens", "must hold at least one sequence");
+        NonEmptyPositive(s.Model.Layers, "model.layers");
+        NonEmptyPositive(s.Model.Widths, "model.widths");
+        Check(s.Model.Heads is null or > 0, "model.heads", "must be positive");
+        if (s.Model.Heads is { } h) Check(s.Model.Widths.All(w => w % h == 0 && (w / h) % 2 == 0), "model.heads", "must divide every width into an even head size");
+        else Check(s.Model.Widths.All(w => w % HeadsFor(w) == 0 && (w / HeadsFor(w)) % 2 == 0), "model.widths",
+            "each width must split into max(4, width/64) heads of even size (e.g. multiples of 8)");
+        Check(s.Model.Param is "sp" or "mup", "model.param", "must be 'sp' or 'mup'");
+        Check(s.Model.BaseWidth > 0, "model.base_width", "must be positive");
+        Check(s.Model.Positions is "rope" or "learned", "model.positions", "must be 'rope' or 'learned'");
+        Check((s.Tokens is null) != (s.Compute is null), s.Tokens is null ? "tokens" : "compute",
+            "give exactly one of 'tokens' (D budgets) and 'compute' (C budgets)");
+        if (s.Tokens is { } d)
+        {
+            NonEmptyPositive(d, "tokens");
+            Check(d.All(x => x >= (long)s.Batch * s.Data.SequenceLength), "tokens", "every budget must cover at least one batch (batch × sequence_length tokens)");
+        }
+        if (s.Compute is { } c) Check(c.Length > 0 && c.All(x => x > 0 && double.IsFinite(x)), "compute", "must be a non-empty list of positive FLOP budgets");
+        Check(s.LearningRates.Length > 0 && s.LearningRates.All(x => x > 0 && double.IsFinite(x)), "learning_rates", "must be a non-empty list of positive numbers");
+        Check(s.Seeds.Length > 0 && s.Seeds.Distinct().Count() == s.Seeds.Length, "seeds", "must be a non-empty list without repeats");
+        Check(s.Batch > 0, "batch", "must be positive");
+        Check(s.EvalPoints >= 1, "eval_points", "must be at least 1");
+        Check(s.WarmupFraction is >= 0 and < 1, "warmup_fraction", "must be in [0, 1)");
+        Check(s.WeightDecay >= 0, "weight_decay", "must be non-negative");
+        Check(s.GradClip is null or > 0, "grad_clip", "must be positive (or null for no clipping)");
+        Check(s.Backend is "cpu" or "opencl" or "cuda", "backend", "must be cpu, opencl or cuda");
+    }
+
+    /// <summary>The default head count of SCIENCE.md: max(4, width/64).</summary>
+    public static int HeadsFor(int width) => Math.Max(4, width / 64);
+
+    private static void ValidateGraph(GraphSpec g)
+    {
+        Check(g.Kind is "er-gnm" or "er-gnp" or "ba", "data.graph.kind", $"'{g.Kind}' is not a graph kind (er-gnm, er-gnp, ba)");
+        Check(g.Nodes >= 2, "data.graph.nodes", "must be at least 2");
+        long pairs = (long)g.Nodes * (g.Nodes - 1) / 2;
+        switch (g.Kind)
+        {
+            case "er-gnm":
+                Check(g.Edges is > 0, "data.graph.edges", "is required for er-gnm and must be positive");
+                Check(g.Edges <= pairs, "data.graph.edges", $"{g.Edges} edges do not fit in {pairs} node pairs");
+                break;
+            case "er-gnp":
+                Check(g.P is > 0 and <= 1, "data.graph.p", "is required for er-gnp and must be in (0, 1]");
+                break;
+            case "ba":
+                Check(g.M is > 0, "data.graph.m", "is required for ba and must be positive");
+                Check(g.M < g.Nodes, "data.graph.m", "must be smaller than the node count");
+                break;
+        }
+        Check(g.KMin >= 1 && g.KMax >= g.KMin, "data.graph.k_min", "weights need 1 ≤ k_min ≤ k_max");
+        Check(g.Kappa is null || double.IsFinite(g.Kappa.Value), "data.graph.kappa", "must be a finite number");
+    }
+
+    private static void NonEmptyPositive(int[] values, string field) =>
+        Check(values.Length > 0 && values.All(v => v > 0) && values.Distinct().Count() == values.Length, field, "must be a non-empty list of distinct positive integers");
+
+    private static void NonEmptyPositive(long[] values, string field) =>
+        Check(values.Length > 0 && values.All(v => v > 0) && values.Distinct().Count() == values.Length, field, "must be a non-empty list of distinct positive integers");
+
+    private static void Check(bool ok, string field, string problem)
+    {
+        if (!ok) throw new UserInputException($"spec field '{field}': {problem}");
+    }
+}
