@@ -38,6 +38,9 @@ public static class CliApp
     {
         var root = new RootCommand("MiniTransformer: scaling-law experiments on synthetic data — data, kernels, training, sweeps, fits, reports.");
         root.Options.Add(CommonOptions.Json);
+        AddToGroup(root, "data", "Generate and inspect data sets", DataGraphCommand.Create());
+        AddToGroup(root, "data", "Generate and inspect data sets", DataWalksCommand.Create());
+        AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
         return root;
     }
 
