@@ -1,3 +1,5 @@
+using MiniTransformer.Data.Graphs;
+
 namespace MiniTransformer.Sweeps;
 
 /// <summary>
@@ -34,25 +36,11 @@ public sealed record SweepSpec
 public sealed record DataSpec
 {
     public string Kind { get; init; } = "graph_walks";
-    public GraphSpec Graph { get; init; } = new();
+    public GraphSpec Graph { get; init; } = new(GraphSpec.ErGnm, 512, Edges: 2_048, Seed: 1);
     public int SequenceLength { get; init; } = 50;
 
     /// <summary>Held-out tokens, sampled from a walk range disjoint from every training range.</summary>
     public long TestTokens { get; init; } = 50_000;
-}
-
-/// <summary>A graph generator configuration (see the <c>data graph</c> verb for the meaning of each field).</summary>
-public sealed record GraphSpec
-{
-    public string Kind { get; init; } = "er-gnm";
-    public int Nodes { get; init; } = 512;
-    public long? Edges { get; init; } = 2_048;
-    public double? P { get; init; }
-    public int? M { get; init; }
-    public double? Kappa { get; init; }
-    public int KMin { get; init; } = 1;
-    public int KMax { get; init; } = 1;
-    public ulong Seed { get; init; } = 1;
 }
 
 /// <summary>The model axes of the grid: every (layers, width) pair is swept.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MiniTransformer.Data.Graphs;
 using MiniTransformer.IO;
 
 namespace MiniTransformer.Sweeps;
@@ -76,25 +77,14 @@ public static class SweepSpecLoader
 
     private static void ValidateGraph(GraphSpec g)
     {
-        Check(g.Kind is "er-gnm" or "er-gnp" or "ba", "data.graph.kind", $"'{g.Kind}' is not a graph kind (er-gnm, er-gnp, ba)");
-        Check(g.Nodes >= 2, "data.graph.nodes", "must be at least 2");
-        long pairs = (long)g.Nodes * (g.Nodes - 1) / 2;
-        switch (g.Kind)
+        try
         {
-            case "er-gnm":
-                Check(g.Edges is > 0, "data.graph.edges", "is required for er-gnm and must be positive");
-                Check(g.Edges <= pairs, "data.graph.edges", $"{g.Edges} edges do not fit in {pairs} node pairs");
-                break;
-            case "er-gnp":
-                Check(g.P is > 0 and <= 1, "data.graph.p", "is required for er-gnp and must be in (0, 1]");
-                break;
-            case "ba":
-                Check(g.M is > 0, "data.graph.m", "is required for ba and must be positive");
-                Check(g.M < g.Nodes, "data.graph.m", "must be smaller than the node count");
-                break;
+            g.Validate();
         }
-        Check(g.KMin >= 1 && g.KMax >= g.KMin, "data.graph.k_min", "weights need 1 ≤ k_min ≤ k_max");
-        Check(g.Kappa is null || double.IsFinite(g.Kappa.Value), "data.graph.kappa", "must be a finite number");
+        catch (UserInputException e)
+        {
+            throw new UserInputException($"spec field 'data.graph': {e.Message}");
+        }
     }
 
     private static void NonEmptyPositive(int[] values, string field) =>
