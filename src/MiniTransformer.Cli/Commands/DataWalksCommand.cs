@@ -14,13 +14,14 @@ public static class DataWalksCommand
         var count = new Option<long?>("--count") { Description = "Number of walks (alternative to --tokens)" };
         var tokens = new Option<long?>("--tokens") { Description = "Number of tokens, rounded up to whole walks (default 1,000,000 when --count is not given)" };
         var seed = CommonOptions.Seed();
+        var firstWalk = new Option<long>("--first-walk") { Description = "Index of the first walk: disjoint ranges of one seed give disjoint samples (e.g. a test set)", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Sampling threads, 0 = all processors (the output does not depend on it)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Token file to write (.bin uint32 tokens + .json sidecar)", DefaultValueFactory = _ => "walks.bin" };
         var force = CommonOptions.Force();
 
         var command = new Command("walks", "Sample random walks on a graph (start ∝ weighted degree, step ∝ edge weight) into a token file")
         {
-            graph, length, count, tokens, seed, threads, output, force,
+            graph, length, count, tokens, seed, firstWalk, threads, output, force,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +36,7 @@ public static class DataWalksCommand
             if (threadCount < 0) throw new UserInputException($"--threads must be 0 (all) or positive (got {threadCount})");
             string path = parse.GetValue(output)!;
 
-            var sidecar = WalkFile.Generate(parse.GetValue(graph)!, new WalkFile.Spec(t, walks, parse.GetValue(seed)), path, parse.GetValue(force), threadCount);
+            var sidecar = WalkFile.Generate(parse.GetValue(graph)!, new WalkFile.Spec(t, walks, parse.GetValue(seed), parse.GetValue(firstWalk)), path, parse.GetValue(force), threadCount);
             var writer = parse.InvocationConfiguration.Output;
             if (parse.GetValue(CommonOptions.Json))
                 writer.WriteLine(Json.Serialize(new { File = Path.GetFullPath(path), Sidecar = sidecar }));

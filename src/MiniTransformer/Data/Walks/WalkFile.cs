@@ -11,12 +11,16 @@ public static class WalkFile
 {
     public const string GeneratorKind = "graph-walks";
 
-    /// <summary>Walk settings: <see cref="Count"/> walks of <see cref="Length"/> tokens from stream <see cref="Seed"/>.</summary>
-    public sealed record Spec(int Length, long Count, ulong Seed);
+    /// <summary>
+    /// Walk settings: walks <see cref="FirstWalk"/> … FirstWalk + <see cref="Count"/> − 1 of <see cref="Length"/> tokens
+    /// from stream <see cref="Seed"/>. Disjoint walk ranges of one seed are disjoint i.i.d. samples (e.g. train and test).
+    /// </summary>
+    public sealed record Spec(int Length, long Count, ulong Seed, long FirstWalk = 0);
 
     public static TokenSidecar Generate(string graphPath, Spec spec, string outPath, bool force, int threads = 0)
     {
         if (spec.Length < 1) throw new UserInputException($"the walk length must be positive (got {spec.Length})");
+        if (spec.FirstWalk < 0) throw new UserInputException($"the first walk index must be non-negative (got {spec.FirstWalk})");
         if (spec.Count < 1) throw new UserInputException($"the walk count must be positive (got {spec.Count})");
         if (spec.Count * spec.Length > Array.MaxLength)
             throw new UserInputException($"{spec.Count} walks of length {spec.Length} exceed the {Array.MaxLength} tokens one file holds here");
@@ -28,7 +32,7 @@ public static class WalkFile
         var graphSidecar = GraphFile.ReadSidecar(graphPath);
         var graph = GraphFile.Read(graphPath, graphSidecar);
         var tables = WalkTableBuilder.Build(graph);
-        var tokens = WalkSampler.Sample(tables, spec.Seed, 0, (int)spec.Count, spec.Length, threads);
+        var tokens = WalkSampler.Sample(tables, spec.Seed, spec.FirstWalk, (int)spec.Count, spec.Length, threads);
 
         var sidecar = new TokenSidecar(TokenSidecar.CurrentFormat, graph.NodeCount, spec.Length, spec.Count, tokens.LongLength,
             EntropyRate.Compute(graph), Describe(graphPath, graphSidecar, graph, spec));
@@ -47,7 +51,7 @@ public static class WalkFile
         ["seed"] = spec.Seed,
         ["walk_length"] = spec.Length,
         ["walk_count"] = spec.Count,
-        ["first_walk"] = 0,
+        ["first_walk"] = spec.FirstWalk,
         ["stationary_entropy_nats"] = EntropyRate.StationaryEntropy(graph),
         ["counting_baseline_coefficient"] = CountingBaseline.Of(graph).Coefficient,
         ["sampler"] = "philox4x32-10 stream = walk index; alias tables (Data/Walks/WalkTables)",
