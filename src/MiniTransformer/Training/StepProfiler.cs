@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using MiniTransformer.Compute;
+using MiniTransformer.Model;
+using MiniTransformer.Randomness;
+
+namespace MiniTransformer.Training;
+
+/// <summary>One op name's share of a profiled training step.</summary>
+public sealed record OpProfile(string Op, long Launches, double Seconds, long Flops, long Bytes)
+{
+    public double GflopsPerSecond => Seconds > 0 ? Flops / Seconds / 1e9 : 0;
+    public double GigabytesPerSecond => Seconds > 0 ? Bytes / Seconds / 1e9 : 0;
+}
+
+/// <summary>
+/// A profiled training step: <see cref="StepSeconds"/> is the median wall time of un-instrumented steps (forward,
+/// backward, AdamW), <see cref="Ops"/> the per-op times of one step run with the ledger synchronising around every op.
+/// </summary>
+public sealed record StepProfile(GptConfig Config, int BatchSize, string Backend, long Parameters, long FlopsPerStep,
+    double StepSeconds, double TokensPerSecond, IReadOnlyList<OpProfile> Ops)
+{
+    public double GflopsPerSecond => FlopsPerStep / StepSeconds / 1e9;
+}
+
+/// <summary>Times training steps of a model on random tokens (uniform over the vocabulary; values do not change the work).</summary>
+public static class StepProfiler
+{
+    public static StepProfile Profile(ComputeBackend backend, GptConfig config, int batchSize, ulong seed, int warmupSteps = 2, int timedSteps = 5)
+    {
+        using var model = new Gpt(backend, config, batchSize);
+        using var optimizer = new AdamWOptimizer(model, new AdamWSettings());
+        backend.Upload<float>(GptInitializer.Initialize(model.Layout, seed), model.Parameters);
+        var inputs = new int[model.Rows];
+        var targets = new int[model.Rows];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var (r0, r1, _, _) = Philox.Draw(seed, 1, (ulong)i);
+            inputs[i] = (int)((ulong)r0 * (ulong)config.VocabSize >> 32);
+            targets[i] = (int)((ulong)r1 * (ulong)config.VocabSize >> 32);
+        }
+        model.SetBatch(inputs, targets);
+
+        void Step()
+        {
+            model.Forward(training: true);
+            model.Backward();
+            optimizer.Step(1e-4f);
+        }
+
+        for (int i = 0; i < warmupSteps; i++) Step();
+        var times = new double[Math.Max(1, timedSteps)];
+        for (int i = 0; i < times.Length; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            Step();
+            backend.Synchronize();
+            times[i] = sw.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        double median = times[times.Length / 2];
+
+        var ledger = new OpLedger { TimeEachOp = true };
+        backend.Ledger = ledger;
+        try { Step(); }
+        finally { backend.Ledger = null; }
+        var ops = ledger.Totals
+            .Select(kv => new OpProfile(kv.Key, kv.Value.Launches, kv.Value.Elapsed.TotalSeconds, kv.Value.Cost.Flops, kv.Value.Cost.Bytes))
+            .OrderByDescending(o => o.Seconds).ToList();
+        return new StepProfile(config, batchSize, $"{backend.Kind.ToString().ToLowerInvariant()} ({backend.Info.Name})",
+            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, ops);
+    }
+}
