@@ -41,6 +41,7 @@ public static class CliApp
         AddToGroup(root, "data", "Generate and inspect data sets", DataGraphCommand.Create());
         AddToGroup(root, "data", "Generate and inspect data sets", DataWalksCommand.Create());
         AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
         return root;
     }
 

@@ -1,0 +1,173 @@
+using System.CommandLine;
+using MiniTransformer.Data;
+using MiniTransformer.IO;
+using MiniTransformer.Sweeps;
+using Spectre.Console;
+
+namespace MiniTransformer.Cli.Commands;
+
+/// <summary>
+/// `sweep`: plan, run, resume and shard a grid of training runs into a results store — the project's main job.
+/// With no arguments it runs the <c>quick</c> preset into runs/quick/.
+/// </summary>
+public static class SweepCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = $"A shipped sweep spec ({string.Join(", ", SweepPresets.Names)})", DefaultValueFactory = _ => SweepPresets.Default };
+        var spec = new Option<string?>("--spec") { Description = "A sweep spec JSON file (overrides --preset; see `sweep presets quick` for the format)" };
+        var output = new Option<string?>("--out") { Description = "Directory for the results store, data and report (default runs/NAME)" };
+        var workers = new Option<int>("--workers") { Description = "Runs at once; the cores are shared among them", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (\"i/n\") of the grid, into its own store, e.g. one Slurm array task" };
+
+        var command = new Command("sweep", "Run a grid of training runs (resumable, shardable) into a SQLite results store; no arguments: the quick preset")
+        {
+            preset, spec, output, workers, shard,
+        };
+        command.Subcommands.Add(PresetsCommand());
+        command.Subcommands.Add(MergeCommand());
+        command.Subcommands.Add(ExportCommand());
+        command.SetAction(parse =>
+        {
+            var sweepSpec = parse.GetValue(spec) is { } path ? SweepSpecLoader.Load(path) : SweepPresets.Load(parse.GetValue(preset)!);
+            var dir = parse.GetValue(output) ?? Path.Combine("runs", sweepSpec.Name);
+            var shardText = parse.GetValue(shard);
+            var (shardIndex, shardCount) = shardText is null ? (0, 1) : SweepPlan.ParseShard(shardText);
+            int workerCount = parse.GetValue(workers);
+            if (workerCount < 1) throw new UserInputException($"--workers must be at least 1 (got {workerCount})");
+            bool json = parse.GetValue(CommonOptions.Json);
+            var stdout = parse.InvocationConfiguration.Output;
+            return Run(sweepSpec, dir, shardIndex, shardCount, workerCount, json, stdout);
+        });
+        return command;
+    }
+
+    private static int Run(SweepSpec spec, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
+    {
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), Json.Serialize(spec), force: true);
+
+        var vocab = spec.Data.Graph.Nodes;
+        var plan = SweepPlan.Expand(spec, (layers, width) => GraphWalkRunExecutor.NonEmbeddingParameters(spec, vocab, layers, width));
+        var runs = shardCount == 1 ? plan.Runs : plan.Shard(shardIndex, shardCount);
+        var storePath = Path.Combine(dir, shardCount == 1 ? ResultsStore.FileName : $"results-shard-{shardIndex}-of-{shardCount}.db");
+        if (!json) stdout.WriteLine($"sweep '{spec.Name}': {runs.Count} runs{(shardCount > 1 ? $" (shard {shardIndex}/{shardCount} of {plan.Runs.Count})" : "")} → {storePath}");
+
+        var data = SweepData.Prepare(spec.Data, runs.Count == 0 ? spec.Batch * (long)spec.Data.SequenceLength : runs.Max(r => r.Tokens),
+            spec.Batch, spec.Seeds, dir);
+        var executor = new GraphWalkRunExecutor(data);
+        using var store = new ResultsStore(storePath);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+        SweepProgress final;
+        try
+        {
+            final = json || Console.IsOutputRedirected
+                ? SweepExecutor.Run(spec.Name, runs, store, executor, workers, p => { if (!json) stdout.WriteLine(Describe(p)); }, cancel.Token)
+                : RunWithProgressBar(spec.Name, runs, store, executor, workers, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            stdout.WriteLine("interrupted: finished runs are stored; run the same command again to resume");
+            return 130;
+        }
+
+        var best = store.Rows("best_runs");
+        if (json)
+        {
+            stdout.WriteLine(Json.Serialize(new { Sweep = spec.Name, Store = Path.GetFullPath(storePath), Runs = runs.Count, final.Finished, EntropyRate = data.EntropyRate, Best = best }));
+            return 0;
+        }
+        PrintBest(best, data.EntropyRate, stdout);
+        return 0;
+    }
+
+    private static SweepProgress RunWithProgressBar(string name, IReadOnlyList<RunConfig> runs, ResultsStore store, IRunExecutor executor, int workers, CancellationToken cancel)
+    {
+        SweepProgress final = null!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask($"sweep {name}", maxValue: Math.Max(1, runs.Count));
+                final = SweepExecutor.Run(name, runs, store, executor, workers, p =>
+                {
+                    task.Value = p.Finished;
+                    if (p.LastOutcome is { } o) task.Description = $"{p.Finished}/{p.Total} · last: {Short(p.LastRun!, o)}";
+                }, cancel);
+            });
+        return final;
+    }
+
+    private static string Describe(SweepProgress p) => p.LastRun is null
+        ? $"{p.Finished}/{p.Total} runs already stored"
+        : $"[{p.Finished}/{p.Total}] {Short(p.LastRun, p.LastOutcome!)}{(p.Eta is { } eta ? $"  (eta {eta:hh\\:mm\\:ss})" : "")}";
+
+    private static string Short(RunConfig r, RunOutcome o) =>
+        $"L{r.Layers} d{r.Width} D={r.Tokens:N0} lr={r.LearningRate:G3} seed={r.Seed}: " +
+        (o.Status == RunStatus.Done ? $"test loss {o.Metrics!.FinalTestLoss:F4}" : $"{o.Status.ToString().ToLowerInvariant()} ({o.Reason})");
+
+    private static void PrintBest(List<Dictionary<string, object?>> best, double? entropy, TextWriter stdout)
+    {
+        stdout.WriteLine($"best test loss over learning rates and seeds{(entropy is { } h ? $" (entropy-rate floor {h:F4} nats/token)" : "")}:");
+        stdout.WriteLine($"{"layers",6} {"width",6} {"params(non-emb)",16} {"tokens D",12} {"lr",8} {"test loss",10} {"excess",9}");
+        foreach (var r in best)
+        {
+            double loss = Convert.ToDouble(r["final_test_loss"]);
+            stdout.WriteLine($"{r["layers"],6} {r["width"],6} {r["non_embedding_parameters"],16} {Convert.ToInt64(r["tokens"]),12:N0} {Convert.ToDouble(r["learning_rate"]),8:G3} {loss,10:F4} {(entropy is { } floor ? loss - floor : double.NaN),9:F4}");
+        }
+    }
+
+    private static Command PresetsCommand()
+    {
+        var name = new Argument<string?>("name") { Description = "Print this preset's spec JSON (omit to list the presets)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("presets", "List the shipped sweep presets, or print one as JSON to copy and edit") { name };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(name) is { } n) stdout.Write(SweepPresets.Json(n));
+            else foreach (var p in SweepPresets.Names) stdout.WriteLine(p);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command MergeCommand()
+    {
+        var into = new Option<string>("--into") { Description = "Store to merge into (created if missing)", Required = true };
+        var stores = new Argument<string[]>("stores") { Description = "Shard stores to merge (results-shard-*.db)", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("merge", "Combine shard stores into one; a finished run wins over an unfinished copy") { into, stores };
+        command.SetAction(parse =>
+        {
+            using var target = new ResultsStore(parse.GetValue(into)!);
+            int rows = 0;
+            foreach (var s in parse.GetValue(stores)!) rows += target.MergeFrom(s);
+            parse.InvocationConfiguration.Output.WriteLine($"merged {rows} run rows into {target.Path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ExportCommand()
+    {
+        var store = new Option<string>("--store") { Description = "Results store", DefaultValueFactory = _ => Path.Combine("runs", SweepPresets.Default, ResultsStore.FileName) };
+        var table = new Option<string>("--table") { Description = "runs, best_runs or curve_points", DefaultValueFactory = _ => "runs" };
+        table.AcceptOnlyFromAmong("runs", "best_runs", "curve_points");
+        var format = new Option<string>("--format") { Description = "csv or json", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "json");
+        var output = new Option<string>("--out") { Description = "File to write", Required = true };
+        var force = CommonOptions.Force();
+        var command = new Command("export", "Write a table of a results store as CSV or JSON (for pandas)") { store, table, format, output, force };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(store)!;
+            if (!File.Exists(path)) throw new UserInputException($"results store '{path}' does not exist");
+            using var s = new ResultsStore(path);
+            if (parse.GetValue(format) == "csv") s.ExportCsv(parse.GetValue(output)!, parse.GetValue(table)!, parse.GetValue(force));
+            else s.ExportJson(parse.GetValue(output)!, parse.GetValue(table)!, parse.GetValue(force));
+            return 0;
+        });
+        return command;
+    }
+}
