@@ -60,7 +60,7 @@ public sealed class ResultsStore : IDisposable
             run_id TEXT NOT NULL REFERENCES runs(id),
             step INTEGER NOT NULL,
             tokens INTEGER NOT NULL,
-            train_loss REAL NOT NULL,
+            train_loss REAL,
             test_loss REAL,
             PRIMARY KEY (run_id, step)
         );
@@ -133,7 +133,7 @@ public sealed class ResultsStore : IDisposable
                 ins.Parameters.AddWithValue("$id", config.Id);
                 ins.Parameters.AddWithValue("$step", point.Step);
                 ins.Parameters.AddWithValue("$tokens", point.Tokens);
-                ins.Parameters.AddWithValue("$train", point.TrainLoss);
+                ins.Parameters.AddWithValue("$train", Nullable(point.TrainLoss));
                 ins.Parameters.AddWithValue("$test", Nullable(point.TestLoss));
                 ins.ExecuteNonQuery();
             }
@@ -227,6 +227,7 @@ public sealed class ResultsStore : IDisposable
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>Non-finite numbers (a diverged run's last loss) are stored as NULL: SQLite has no NaN, and a loss that is not a number must never read as one.</summary>
     private static object Nullable(double? value) => value is { } v && double.IsFinite(v) ? v : DBNull.Value;
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx = null)

@@ -3,7 +3,7 @@ namespace MiniTransformer.Sweeps;
 /// <summary>How a run ended. A diverged run is a result (recorded, never a number); a failed run has a reason.</summary>
 public enum RunStatus { Pending, Running, Done, Diverged, Failed }
 
-/// <summary>One evaluation point of a run's loss curve.</summary>
+/// <summary>One point of a run's loss curve: the training loss at a step, and the test loss where it was evaluated.</summary>
 public sealed record CurvePoint(int Step, long Tokens, double TrainLoss, double? TestLoss);
 
 /// <summary>The final numbers of a finished run, as the results store keeps them (one row per run).</summary>
