@@ -58,54 +58,71 @@ public static class WalkSampler
 
     /// <summary>Walks first … first + lanes − 1, each two steps per Philox draw.</summary>
     [SkipLocalsInit]
-    private static void SampleGroup(WalkTables tables, ulong seed, long first, int lanes, int length, Span<uint> tokens)
+    private static unsafe void SampleGroup(WalkTables tables, ulong seed, long first, int lanes, int length, Span<uint> tokenSpan)
     {
-        Span<uint> words = stackalloc uint[4 * 8];
-        Span<int> node = stackalloc int[8];
-        ref int offsets = ref MemoryMarshal.GetArrayDataReference(tables.Offsets);
-        ref int neighbors = ref MemoryMarshal.GetArrayDataReference(tables.Neighbors);
-        ref uint threshold = ref MemoryMarshal.GetArrayDataReference(tables.Threshold);
-        ref int alias = ref MemoryMarshal.GetArrayDataReference(tables.Alias);
-        for (int t = 0; t < length; t += 2)
+        // words[k·8 + l] = Philox word k of walk first + l for the current draw; node[l] = walk l's current node.
+        uint* words = stackalloc uint[4 * 8];
+        int* node = stackalloc int[8];
+        fixed (int* offsets = tables.Offsets, neighbors = tables.Neighbors, alias = tables.Alias, startAlias = tables.StartAlias)
+        fixed (uint* threshold = tables.Threshold, startThreshold = tables.StartThreshold, tokens = tokenSpan)
         {
-            // words[k·8 + l] = Philox word k of walk first + l, draw t/2.
-            if (lanes == 8) PhiloxX8(seed, (ulong)first, (ulong)(t >> 1), words);
-            else if (lanes == 4) PhiloxX4(seed, (ulong)first, (ulong)(t >> 1), words);
-            else (words[0], words[8], words[16], words[24]) = Philox.Draw(seed, (ulong)first, (ulong)(t >> 1));
-
-            for (int l = 0; l < lanes; l++)
+            for (int t = 0; t < length; t += 2)
             {
-                int next;
-                if (t == 0)
+                Draw(seed, (ulong)first, (ulong)(t >> 1), lanes, words);
+                for (int l = 0; l < lanes; l++)
                 {
-                    int slot = WalkTables.MultiplyShift(words[l], tables.NodeCount);
-                    next = words[8 + l] < tables.StartThreshold[slot] ? slot : tables.StartAlias[slot];
+                    int next;
+                    if (t == 0)
+                    {
+                        int slot = WalkTables.MultiplyShift(words[l], tables.NodeCount);
+                        next = Select(slot, startAlias[slot], words[8 + l], startThreshold[slot]);
+                    }
+                    else next = Step(offsets, neighbors, threshold, alias, node[l], words[l], words[8 + l]);
+                    node[l] = next;
+                    tokens[l * length + t] = (uint)next;
                 }
-                else next = Step(ref offsets, ref neighbors, ref threshold, ref alias, node[l], words[l], words[8 + l]);
-                node[l] = next;
-                tokens[l * length + t] = (uint)next;
-            }
-            if (t + 1 == length) break;
-            for (int l = 0; l < lanes; l++)
-            {
-                node[l] = Step(ref offsets, ref neighbors, ref threshold, ref alias, node[l], words[16 + l], words[24 + l]);
-                tokens[l * length + t + 1] = (uint)node[l];
+                if (t + 1 == length) break;
+                for (int l = 0; l < lanes; l++)
+                {
+                    int next = Step(offsets, neighbors, threshold, alias, node[l], words[16 + l], words[24 + l]);
+                    node[l] = next;
+                    tokens[l * length + t + 1] = (uint)next;
+                }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Step(ref int offsets, ref int neighbors, ref uint threshold, ref int alias, int node, uint pick, uint keep)
+    private static unsafe void Draw(ulong seed, ulong firstStream, ulong index, int lanes, uint* words)
     {
-        int begin = Unsafe.Add(ref offsets, node);
-        int slot = begin + WalkTables.MultiplyShift(pick, Unsafe.Add(ref offsets, node + 1) - begin);
-        return Unsafe.Add(ref neighbors, keep < Unsafe.Add(ref threshold, slot) ? slot : Unsafe.Add(ref alias, slot));
+        if (lanes == 8) PhiloxX8(seed, firstStream, index, words);
+        else if (lanes == 4) PhiloxX4(seed, firstStream, index, words);
+        else (words[0], words[8], words[16], words[24]) = Philox.Draw(seed, firstStream, index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Step(int* offsets, int* neighbors, uint* threshold, int* alias, int node, uint pick, uint keep)
+    {
+        int begin = offsets[node];
+        int slot = begin + WalkTables.MultiplyShift(pick, offsets[node + 1] - begin);
+        return neighbors[Select(slot, alias[slot], keep, threshold[slot])];
+    }
+
+    /// <summary>
+    /// keep &lt; threshold ? slot : alias, branch-free: keep-or-alias is a coin flip the branch predictor cannot learn.
+    /// The sign bit of the 64-bit difference keep − threshold is the comparison.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Select(int slot, int alias, uint keep, uint threshold)
+    {
+        int takeSlot = (int)(((ulong)keep - threshold) >> 63);
+        return alias ^ ((slot ^ alias) & -takeSlot);
     }
 
     // Philox4x32-10 with one stream per 64-bit lane (the 32-bit word sits in the low half). vpmuludq multiplies the
     // low halves only, so the junk that XOR leaves in the high halves never reaches a product; it is dropped on store.
 
-    private static void PhiloxX8(ulong seed, ulong firstStream, ulong index, Span<uint> words)
+    private static unsafe void PhiloxX8(ulong seed, ulong firstStream, ulong index, uint* words)
     {
         var low = Vector512.Create(0xFFFF_FFFFul);
         var stream = Vector512.Create(firstStream) + Vector512.Create(0ul, 1, 2, 3, 4, 5, 6, 7);
@@ -121,13 +138,13 @@ public static class WalkSampler
             k0 += 0x9E3779B9;
             k1 += 0xBB67AE85;
         }
-        Avx512F.ConvertToVector256UInt32(c0).CopyTo(words);
-        Avx512F.ConvertToVector256UInt32(c1).CopyTo(words[8..]);
-        Avx512F.ConvertToVector256UInt32(c2).CopyTo(words[16..]);
-        Avx512F.ConvertToVector256UInt32(c3).CopyTo(words[24..]);
+        Avx512F.ConvertToVector256UInt32(c0).Store(words);
+        Avx512F.ConvertToVector256UInt32(c1).Store(words + 8);
+        Avx512F.ConvertToVector256UInt32(c2).Store(words + 16);
+        Avx512F.ConvertToVector256UInt32(c3).Store(words + 24);
     }
 
-    private static void PhiloxX4(ulong seed, ulong firstStream, ulong index, Span<uint> words)
+    private static unsafe void PhiloxX4(ulong seed, ulong firstStream, ulong index, uint* words)
     {
         var low = Vector256.Create(0xFFFF_FFFFul);
         var stream = Vector256.Create(firstStream) + Vector256.Create(0ul, 1, 2, 3);
@@ -144,13 +161,15 @@ public static class WalkSampler
             k1 += 0xBB67AE85;
         }
         Narrow(c0, words);
-        Narrow(c1, words[8..]);
-        Narrow(c2, words[16..]);
-        Narrow(c3, words[24..]);
+        Narrow(c1, words + 8);
+        Narrow(c2, words + 16);
+        Narrow(c3, words + 24);
     }
 
-    private static void Narrow(Vector256<ulong> v, Span<uint> words)
+    /// <summary>Stores the low 32 bits of each 64-bit lane.</summary>
+    private static unsafe void Narrow(Vector256<ulong> v, uint* words)
     {
-        for (int l = 0; l < 4; l++) words[l] = (uint)v.GetElement(l);
+        var gathered = Avx2.PermuteVar8x32(v.AsUInt32(), Vector256.Create(0u, 2, 4, 6, 1, 3, 5, 7));
+        gathered.GetLower().Store(words);
     }
 }
