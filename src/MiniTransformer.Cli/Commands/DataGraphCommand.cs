@@ -13,7 +13,8 @@ public static class DataGraphCommand
         var reference = GraphSpec.Reference();
         double defaultP = (double)reference.Edges!.Value / PairIndex.PairCount(reference.Nodes);
         var kind = new Option<string>("--kind") { Description = "er-gnm: exactly --edges edges; er-gnp: each pair an edge with probability --p; ba: Barabási–Albert with --m attachments", DefaultValueFactory = _ => GraphSpec.ErGnm };
-        kind.AcceptOnlyFromAmong(GraphSpec.Kinds);
+        // Checked by GraphSpec.Validate rather than AcceptOnlyFromAmong, whose parse error spans several lines.
+        kind.CompletionSources.Add(GraphSpec.Kinds);
         var nodes = new Option<int>("--nodes") { Description = "Number of nodes (= vocabulary of walks on the graph)", DefaultValueFactory = _ => reference.Nodes };
         var edges = new Option<long>("--edges") { Description = "er-gnm: exact number of edges", DefaultValueFactory = _ => reference.Edges!.Value };
         var p = new Option<double>("--p") { Description = "er-gnp: edge probability in [0, 1] (default: mean degree of the 8,192/53,292 graph)", DefaultValueFactory = _ => defaultP };

@@ -66,10 +66,15 @@ public static class ErdosRenyi
             long t = rng.NextBelow(j + 1);
             drop.Add(drop.Contains(t) ? j : t);
         }
+        var dropped = drop.ToArray();
+        Array.Sort(dropped);
         var kept = new long[sorted.Length - count];
-        int k = 0;
+        int k = 0, d = 0;
         for (int i = 0; i < sorted.Length; i++)
-            if (!drop.Contains(i)) kept[k++] = sorted[i];
+        {
+            if (d < dropped.Length && dropped[d] == i) { d++; continue; }
+            kept[k++] = sorted[i];
+        }
         return kept;
     }
 
