@@ -1,5 +1,7 @@
 // Softmax + cross-entropy fused with its gradient: one work-group of ROW_WG per row of `vocab` logits.
-// loss = log Σ exp(l − max) − (l_target − max). With withGrad, dLogits = (softmax − onehot)·gradScale; dLogits may
+// loss = log Σ exp(l − max) − (l_target − max). With withGrad, dLogits = (softmax − onehot)·gradScale, where the
+// target's entry is formed as −(Σ_{i≠t} e_i / Σ e)·gradScale (the exponentials of the other logits are summed apart),
+// avoiding the cancellation of p − 1 when the model is confident — as the CPU backend does. dLogits may
 // alias logits: every read of a logit happens before the barrier that precedes the writes, and in the write pass
 // each element is read and written by the same work-item.
 #include "common.cl"
@@ -22,20 +24,20 @@ __kernel void cross_entropy(__global float* losses, const long offLosses, __glob
     barrier(CLK_LOCAL_MEM_FENCE);
 
     float s = 0.0f;
-    for (int i = lid; i < vocab; i += ROW_WG) s += exp(x[i] - maxv);
+    for (int i = lid; i < vocab; i += ROW_WG) s += i == target ? 0.0f : exp(x[i] - maxv);
     red[lid] = s;
     LOCAL_REDUCE(red, lid, OP_ADD)
-    const float sum = red[0];
-    const float targetLogit = x[target];
-    barrier(CLK_LOCAL_MEM_FENCE);
+    const float others = red[0];
+    const float shifted = x[target] - maxv;
+    const float sum = others + exp(shifted);
+    barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);   // every read of x[target] precedes the overwrite
 
-    if (lid == 0) losses[offLosses + row] = log(sum) - (targetLogit - maxv);
+    if (lid == 0) losses[offLosses + row] = log(sum) - shifted;
     if (withGrad) {
         __global float* dx = dLogits + offDLogits + row * vocab;
         const float inv = 1.0f / sum;
         for (int i = lid; i < vocab; i += ROW_WG) {
-            float p = exp(x[i] - maxv) * inv;
-            dx[i] = (p - (i == target ? 1.0f : 0.0f)) * gradScale;
+            dx[i] = i == target ? -others * inv * gradScale : exp(x[i] - maxv) * inv * gradScale;
         }
     }
 }
