@@ -20,12 +20,10 @@ internal static class CudaPrelude
         #define CLK_LOCAL_MEM_FENCE 1
         #define CLK_GLOBAL_MEM_FENCE 2
         #define barrier(flags) __syncthreads()
-        __device__ __forceinline__ size_t mt_dim(const uint3 v, int d) { return d == 0 ? v.x : d == 1 ? v.y : v.z; }
-        __device__ __forceinline__ size_t mt_dim(const dim3 v, int d) { return d == 0 ? v.x : d == 1 ? v.y : v.z; }
-        __device__ __forceinline__ size_t get_local_id(int d) { return mt_dim(threadIdx, d); }
-        __device__ __forceinline__ size_t get_group_id(int d) { return mt_dim(blockIdx, d); }
-        __device__ __forceinline__ size_t get_local_size(int d) { return mt_dim(blockDim, d); }
-        __device__ __forceinline__ size_t get_num_groups(int d) { return mt_dim(gridDim, d); }
+        __device__ __forceinline__ size_t get_local_id(int d) { return d == 0 ? threadIdx.x : d == 1 ? threadIdx.y : threadIdx.z; }
+        __device__ __forceinline__ size_t get_group_id(int d) { return d == 0 ? blockIdx.x : d == 1 ? blockIdx.y : blockIdx.z; }
+        __device__ __forceinline__ size_t get_local_size(int d) { return d == 0 ? blockDim.x : d == 1 ? blockDim.y : blockDim.z; }
+        __device__ __forceinline__ size_t get_num_groups(int d) { return d == 0 ? gridDim.x : d == 1 ? gridDim.y : gridDim.z; }
         __device__ __forceinline__ size_t get_global_id(int d) { return get_group_id(d) * get_local_size(d) + get_local_id(d); }
         __device__ __forceinline__ size_t get_global_size(int d) { return get_num_groups(d) * get_local_size(d); }
         #define exp(x) expf(x)

@@ -66,8 +66,18 @@ internal sealed unsafe class Nvrtc
         }
     }
 
+    /// <summary>An explicit libnvrtc path to try first (e.g. one from a Python wheel).</summary>
+    public const string PathVariable = "MT_NVRTC";
+
     private static (Nvrtc?, string?) Open()
     {
+        if (Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } explicitPath)
+        {
+            if (!NativeLibrary.TryLoad(explicitPath, out var chosen))
+                return (null, $"{PathVariable}={explicitPath} could not be loaded");
+            try { return (new Nvrtc(chosen, explicitPath), null); }
+            catch (EntryPointNotFoundException e) { return (null, $"{explicitPath} is unusable: {e.Message}"); }
+        }
         var directories = new List<string> { "" };
         foreach (var variable in new[] { "CUDA_HOME", "CUDA_PATH" })
             if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } root)
@@ -81,7 +91,7 @@ internal sealed unsafe class Nvrtc
                 try { return (new Nvrtc(library, path), null); }
                 catch (EntryPointNotFoundException e) { return (null, $"{path} is unusable: {e.Message}"); }
             }
-        return (null, $"NVRTC not found (tried {string.Join(", ", Sonames)} in the loader path, $CUDA_HOME/lib64 and /usr/local/cuda/lib64)");
+        return (null, $"NVRTC not found (tried {string.Join(", ", Sonames)} in the loader path, $CUDA_HOME/lib64 and /usr/local/cuda/lib64; set {PathVariable} to its path)");
     }
 
     /// <summary>The newest virtual architecture this NVRTC can target that the device (compute capability major.minor) runs.</summary>
