@@ -1,0 +1,90 @@
+using System.Runtime.Intrinsics;
+
+namespace MiniTransformer.Compute.Cpu;
+
+// LayerNorm as llm.c: forward saves μ and 1/σ per row; backward accumulates into dinp, dweight and dbias.
+// Rows are independent for the forward and for dinp; dweight/dbias sum over rows, so that pass is split over
+// column chunks instead and every column adds its rows in ascending order — the same order for any thread count.
+public sealed unsafe partial class CpuBackend
+{
+    private const int RowChunk = 16;
+    private const int ColumnChunk = 64;
+
+    protected override void LayerNormForwardCore(DeviceSlice<float> output, DeviceSlice<float> mean, DeviceSlice<float> rstd,
+        DeviceSlice<float> input, DeviceSlice<float> weight, DeviceSlice<float> bias, int rows, int cols, float epsilon)
+    {
+        float* o = Ptr(output), mu = Ptr(mean), rs = Ptr(rstd), x = Ptr(input), w = Ptr(weight), b = Ptr(bias);
+        ForChunks(rows, RowChunk, (start, end) =>
+        {
+            for (long r = start; r < end; r++)
+            {
+                float* xr = x + r * cols, or = o + r * cols;
+                float m = VectorMath.Sum(xr, cols) / cols;
+                float variance = VectorMath.SumSquaredDeviation(xr, m, cols) / cols;
+                float s = 1f / MathF.Sqrt(variance + epsilon);
+                int i = 0;
+                for (; i + 16 <= cols; i += 16)
+                    ((Vector512.Load(xr + i) - Vector512.Create(m)) * Vector512.Create(s) * Vector512.Load(w + i) + Vector512.Load(b + i)).Store(or + i);
+                for (; i < cols; i++) or[i] = (xr[i] - m) * s * w[i] + b[i];
+                mu[r] = m;
+                rs[r] = s;
+            }
+        });
+    }
+
+    protected override void LayerNormBackwardCore(DeviceSlice<float> dInput, DeviceSlice<float> dWeight, DeviceSlice<float> dBias,
+        DeviceSlice<float> dOutput, DeviceSlice<float> input, DeviceSlice<float> weight,
+        DeviceSlice<float> mean, DeviceSlice<float> rstd, int rows, int cols)
+    {
+        float* dx = Ptr(dInput), dw = Ptr(dWeight), db = Ptr(dBias), dy = Ptr(dOutput), x = Ptr(input), w = Ptr(weight);
+        float* mu = Ptr(mean), rs = Ptr(rstd);
+
+        // dinp += (w·dy − mean(w·dy) − x̂·mean(w·dy·x̂))·rstd, row by row.
+        ForChunks(rows, RowChunk, (start, end) =>
+        {
+            for (long r = start; r < end; r++)
+            {
+                float* xr = x + r * cols, dyr = dy + r * cols, dxr = dx + r * cols;
+                float m = mu[r], s = rs[r];
+                float dnormMean = 0f, dnormNormMean = 0f;
+                for (int i = 0; i < cols; i++)
+                {
+                    float norm = (xr[i] - m) * s, dnorm = w[i] * dyr[i];
+                    dnormMean += dnorm;
+                    dnormNormMean += dnorm * norm;
+                }
+                dnormMean /= cols;
+                dnormNormMean /= cols;
+                for (int i = 0; i < cols; i++)
+                {
+                    float norm = (xr[i] - m) * s, dnorm = w[i] * dyr[i];
+                    dxr[i] += (dnorm - dnormMean - norm * dnormNormMean) * s;
+                }
+            }
+        });
+
+        // dbias += Σ_rows dy, dweight += Σ_rows x̂·dy, each column in ascending row order.
+        ForChunks(cols, ColumnChunk, (start, end) =>
+        {
+            for (long r = 0; r < rows; r++)
+            {
+                float* xr = x + r * cols, dyr = dy + r * cols;
+                float m = mu[r], s = rs[r];
+                long i = start;
+                for (; i + 16 <= end; i += 16)
+                {
+                    var g = Vector512.Load(dyr + i);
+                    var norm = (Vector512.Load(xr + i) - Vector512.Create(m)) * Vector512.Create(s);
+                    (Vector512.Load(db + i) + g).Store(db + i);
+                    (Vector512.Load(dw + i) + norm * g).Store(dw + i);
+                }
+                for (; i < end; i++)
+                {
+                    float norm = (xr[i] - m) * s;
+                    db[i] += dyr[i];
+                    dw[i] += norm * dyr[i];
+                }
+            }
+        });
+    }
+}
