@@ -38,6 +38,8 @@ public static class CliApp
     {
         var root = new RootCommand("MiniTransformer: scaling-law experiments on synthetic data — data, kernels, training, sweeps, fits, reports.");
         root.Options.Add(CommonOptions.Json);
+        AddToGroup(root, "data", "Generate and inspect data sets", PercolationDataCommand.Create());
+        root.Subcommands.Add(KnnCommands.Create());
         return root;
     }
 

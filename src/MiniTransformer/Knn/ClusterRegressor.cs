@@ -31,6 +31,8 @@ public sealed class RegressorScratch
     public float[] Floats2 = new float[256];
     public int[] Ints = new int[256];
     public int[] Ints2 = new int[256];
+    public bool[] Mask = new bool[256];
+    public double[] Predictions = new double[256];
 
     public static T[] Ensure<T>(ref T[] array, long length)
     {
