@@ -61,7 +61,7 @@ public sealed record ScalingTheory(double Tau, double FractalDimension, double C
         double F(double logK)
         {
             double k = Math.Exp(logK);
-            return (Math.Abs(b) < 1e-12 ? k * logK : k * -double.ExpM1(-b * logK) / b) - n;
+            return (Math.Abs(b) < 1e-12 ? k * logK : k * -ExpM1(-b * logK) / b) - n;
         }
         double hi = 1;
         while (F(hi) < 0) hi *= 2;
@@ -72,7 +72,7 @@ public sealed record ScalingTheory(double Tau, double FractalDimension, double C
     public double DegreesOfFreedomAtBreak(double k)
     {
         double b = AllocationExponent, logK = Math.Log(k);
-        return Math.Abs(b) < 1e-12 ? k * logK : k * -double.ExpM1(-b * logK) / b;
+        return Math.Abs(b) < 1e-12 ? k * logK : k * -ExpM1(-b * logK) / b;
     }
 
     /// <summary>n_k = b·N·k^(b−1)/(k_br^b − 1) for k &lt; k_br, else 0 (b → 0: N/(k·ln k_br)).</summary>
@@ -81,7 +81,7 @@ public sealed record ScalingTheory(double Tau, double FractalDimension, double C
         if (k >= kBreak) return 0;
         double b = AllocationExponent;
         if (Math.Abs(b) < 1e-12) return n / (k * Math.Log(kBreak));
-        return b * n * Math.Pow(k, b - 1) / double.ExpM1(b * Math.Log(kBreak));
+        return b * n * Math.Pow(k, b - 1) / ExpM1(b * Math.Log(kBreak));
     }
 
     /// <summary>L(N) ∝ (N/k_br + 1/α)·k_br^−α, normalised to 1 at N = 1.</summary>
@@ -97,15 +97,30 @@ public sealed record ScalingTheory(double Tau, double FractalDimension, double C
 
     /// <summary>
     /// L(𝒟) = A·𝒟^−a + B·𝒟^−e with a = α/(1+α), e = c/D, A = α^(−a−1)/(1 − a/e), B = α^(−e−1)/(1 − e/a);
-    /// at e = a the limit α^(−a−1)·𝒟^−a·(1 + a·ln(α𝒟)).
+    /// at e = a the limit α^(−a−1)·𝒟^−a·(1 + a·ln(α𝒟)). Evaluated in the equivalent form
+    /// f(a)·[1 − a·expm1(−(e−a)·ln(α𝒟))/(e−a)] with f(s) = α^(−s−1)·𝒟^−s, which has no cancellation as e → a
+    /// (A and B each diverge there with opposite signs).
     /// </summary>
     public double DataLoss(double d)
     {
         double a = QuantaDataExponent, e = ManifoldExponent, alpha = Alpha;
-        if (DataIsLogarithmic) return Math.Pow(alpha, -a - 1) * Math.Pow(d, -a) * (1 + a * Math.Log(alpha * d));
-        double bigA = Math.Pow(alpha, -a - 1) / (1 - a / e);
-        double bigB = Math.Pow(alpha, -e - 1) / (1 - e / a);
-        return bigA * Math.Pow(d, -a) + bigB * Math.Pow(d, -e);
+        double fa = Math.Pow(alpha, -a - 1) * Math.Pow(d, -a);
+        double logAlphaD = Math.Log(alpha * d), delta = e - a;
+        double ratio = delta == 0 ? -logAlphaD : ExpM1(-delta * logAlphaD) / delta;
+        return fa * (1 - a * ratio);
+    }
+
+    /// <summary>
+    /// e^x − 1 accurate to a few ulps near 0 (Kahan's trick). .NET's double.ExpM1 is Exp(x) − 1, which loses all
+    /// digits exactly where the logarithmic limit needs them.
+    /// </summary>
+    internal static double ExpM1(double x)
+    {
+        double u = Math.Exp(x);
+        if (u == 1.0) return x;
+        double um1 = u - 1.0;
+        if (um1 == -1.0) return -1.0;
+        return um1 * x / Math.Log(u);
     }
 
     // ---- the two baselines the theory unifies ----------------------------------------------------------------

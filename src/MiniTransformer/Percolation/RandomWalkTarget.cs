@@ -13,13 +13,24 @@ public static class RandomWalkTarget
     {
         int n = parents.Length;
         var raw = n <= 4096 ? stackalloc double[n] : new double[n];
+        ComputeRaw(parents, seed, clusterId, raw);
+        Standardise(raw, values);
+    }
+
+    /// <summary>The walk before standardisation: raw[0] = 0, raw[i] = raw[parents[i]] + increment i.</summary>
+    public static void ComputeRaw(ReadOnlySpan<int> parents, ulong seed, ulong clusterId, Span<double> raw)
+    {
         raw[0] = 0;
-        double sum = 0;
-        for (int i = 1; i < n; i++)
-        {
+        for (int i = 1; i < parents.Length; i++)
             raw[i] = raw[parents[i]] + PercolationStreams.TargetIncrement(seed, clusterId, i);
-            sum += raw[i];
-        }
+    }
+
+    /// <summary>values = (raw − mean)/std with the population standard deviation, in float64 before rounding.</summary>
+    public static void Standardise(ReadOnlySpan<double> raw, Span<float> values)
+    {
+        int n = raw.Length;
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += raw[i];
         double mean = sum / n, sq = 0;
         for (int i = 0; i < n; i++) { double d = raw[i] - mean; sq += d * d; }
         double std = Math.Sqrt(sq / n);
