@@ -26,20 +26,24 @@ public static class DataScalingExperiment
     public static List<DataScalingRow> Run(ClusterSet set, ClusterRegressor regressor, DataScalingOptions o, IProgress<double>? progress = null)
     {
         if (o.Seeds < 1) throw new UserInputException($"the number of seeds must be ≥ 1 (got {o.Seeds})");
+        if (!(o.TestFraction > 0 && o.TestFraction < 1)) throw new UserInputException($"test fraction must lie in (0, 1) (got {o.TestFraction})");
+        // One grid for every seed, so the seeds' losses line up per training-set size: sizes are expected counts,
+        // ρ = size / E[non-test sites] with E[non-test sites] = (1 − test fraction)·N.
+        double expectedNonTest = set.TotalSites * (1 - o.TestFraction);
+        double maxTrain = Math.Min(o.MaxTrain ?? expectedNonTest, expectedNonTest);
+        if (!(o.MinTrain > 0) || o.MinTrain > maxTrain)
+            throw new UserInputException($"training sizes must satisfy 0 < min ≤ max ≤ {expectedNonTest:F0} expected non-test sites (got {o.MinTrain} … {maxTrain})");
+        var grid = LogGrid.Create(o.MinTrain, maxTrain, o.Points);
         var rows = new List<DataScalingRow>();
         for (int r = 0; r < o.Seeds; r++)
         {
             ulong seed = o.Seed + (ulong)r;
             var split = SiteSplit.Create(set, seed, o.TestFraction);
-            double maxTrain = Math.Min(o.MaxTrain ?? split.NonTestCount, split.NonTestCount);
-            if (!(o.MinTrain > 0) || o.MinTrain > maxTrain)
-                throw new UserInputException($"training sizes must satisfy 0 < min ≤ max ≤ {split.NonTestCount} non-test sites (got {o.MinTrain} … {maxTrain})");
-            var grid = LogGrid.Create(o.MinTrain, maxTrain, o.Points);
             var results = new DataScalingRow[grid.Length];
             var options = new ParallelOptions { MaxDegreeOfParallelism = regressor.IsThreadSafe ? o.MaxThreads : 1 };
             Parallel.For(0, grid.Length, options, () => new RegressorScratch(), (j, _, scratch) =>
             {
-                double rate = grid[j] / split.NonTestCount;
+                double rate = grid[j] / expectedNonTest;
                 double threshold = split.Threshold(rate);
                 double loss = Evaluate(set, split, regressor, threshold, scratch);
                 results[j] = new DataScalingRow(seed, rate, grid[j], split.TrainingCount(threshold), split.TestCount, loss);
