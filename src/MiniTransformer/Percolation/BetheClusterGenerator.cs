@@ -13,7 +13,7 @@ public static class BetheClusterGenerator
         spec.Validate();
         var growth = new BetheGrowth(spec.Z, spec.P, spec.Seed);
         var kept = new List<(long Trial, int[] Parents, float[] Values)>();
-        long trial = 0, discarded = 0;
+        long trial = 0, discarded = 0, grown = 0;
         int reached = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
         while (reached < spec.Clusters)
@@ -48,6 +48,7 @@ public static class BetheClusterGenerator
             for (int i = 0; i < n && reached < spec.Clusters; i++)
             {
                 trial++;
+                grown += sizes[i] < 0 ? spec.MaxSize : sizes[i];
                 if (sizes[i] < 0) { discarded++; reached++; }
                 else if (sizes[i] >= spec.MinSize) { kept.Add((first + i, candidates[i]!.Value.Parents, candidates[i]!.Value.Values)); reached++; }
             }
@@ -65,6 +66,7 @@ public static class BetheClusterGenerator
             MaxSize = spec.MaxSize,
             Trials = trial,
             Discarded = discarded,
+            GrownSites = grown,
         };
         return ClusterSet.FromClusters(info, kept.Select(k => (k.Trial, k.Parents, k.Values, (int[]?)null)).ToList(), dimension: 0);
     }

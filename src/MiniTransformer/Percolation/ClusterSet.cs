@@ -70,6 +70,8 @@ public sealed class ClusterSetInfo
     public long Trials { get; set; }
     /// <summary>Clusters larger than max-size, stopped and dropped.</summary>
     public long Discarded { get; set; }
+    /// <summary>Bethe: sites grown over all trials, a discarded cluster counted as max-size (the work done); lattice: occupied sites.</summary>
+    public long GrownSites { get; set; }
     /// <summary>0 for the Bethe lattice (no coordinates), d for a d-dimensional hypercubic lattice.</summary>
     public int Dimension { get; set; }
     public int ClusterCount { get; set; }

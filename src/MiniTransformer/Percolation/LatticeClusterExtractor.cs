@@ -25,7 +25,7 @@ public static class LatticeClusterExtractor
         Span<int> neighbours = stackalloc int[2 * d];
         var coords = new List<int>(1024);   // unwrapped coordinates of the current cluster, d per BFS index
         var kept = new List<(long, int[], float[], int[]?)>();
-        long found = 0, discarded = 0;
+        long found = 0, discarded = 0, occupiedSites = 0;
         for (int start = 0; start < n; start++)
         {
             if (!occupied[start] || visited[start]) continue;
@@ -52,6 +52,7 @@ public static class LatticeClusterExtractor
                 }
             }
             int size = tail;
+            occupiedSites += size;
             if (size > spec.MaxSize) { discarded++; continue; }
             if (size < spec.MinSize) continue;
             var parents = parentLocal.AsSpan(0, size).ToArray();
@@ -72,6 +73,7 @@ public static class LatticeClusterExtractor
             MaxSize = spec.MaxSize,
             Trials = found,
             Discarded = discarded,
+            GrownSites = occupiedSites,
         };
         return ClusterSet.FromClusters(info, kept, d);
     }
