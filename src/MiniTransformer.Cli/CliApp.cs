@@ -43,6 +43,8 @@ public static class CliApp
         AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
+        AddToGroup(root, "data", "Generate and inspect data sets", PercolationDataCommand.Create());
+        root.Subcommands.Add(KnnCommands.Create());
         return root;
     }
 

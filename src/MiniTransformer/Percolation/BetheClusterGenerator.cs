@@ -1,0 +1,73 @@
+namespace MiniTransformer.Percolation;
+
+/// <summary>
+/// Grows the clusters of a <see cref="BetheSpec"/> in parallel and returns them as a <see cref="ClusterSet"/>.
+/// Trials run in batches, each batch in parallel (each trial is a pure function of (seed, trial index)); a
+/// sequential scan of the batch then decides which trials count and where to stop. The result is therefore
+/// identical for every thread count; trials grown past the stopping point are simply dropped.
+/// </summary>
+public static class BetheClusterGenerator
+{
+    public static ClusterSet Generate(BetheSpec spec, int maxThreads = -1, IProgress<double>? progress = null)
+    {
+        spec.Validate();
+        var growth = new BetheGrowth(spec.Z, spec.P, spec.Seed);
+        var kept = new List<(long Trial, int[] Parents, float[] Values)>();
+        long trial = 0, discarded = 0, grown = 0;
+        int reached = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
+        while (reached < spec.Clusters)
+        {
+            if (trial >= spec.MaxTrials)
+                throw new UserInputException(
+                    $"after {trial} trials only {reached} of {spec.Clusters} clusters reached min-size {spec.MinSize} at p = {spec.P} (raise --max-trials, lower --min-size, or move p toward p_c)");
+            // Size batches to the clusters still needed at the observed rate of reaching min-size (+20%), so the
+            // candidates held in memory at once stay near what is kept. The rule depends only on past results.
+            double rate = (reached + 1.0) / (trial + 1.0);
+            long batch = Math.Clamp((long)Math.Ceiling(1.2 * (spec.Clusters - reached) / rate), 256, 1 << 16);
+            int n = (int)Math.Min(batch, spec.MaxTrials - trial);
+            var sizes = new int[n];
+            var candidates = new (int[] Parents, float[] Values)?[n];
+            long first = trial;
+            Parallel.For(0, n, options,
+                () => (Parents: new int[1024], Counts: new int[256]),
+                (i, _, scratch) =>
+                {
+                    int size = growth.Grow(first + i, spec.MaxSize, ref scratch.Parents, ref scratch.Counts);
+                    sizes[i] = size;
+                    if (size >= spec.MinSize)
+                    {
+                        var parents = scratch.Parents.AsSpan(0, size).ToArray();
+                        var values = new float[size];
+                        RandomWalkTarget.Compute(parents, spec.Seed, (ulong)(first + i), values);
+                        candidates[i] = (parents, values);
+                    }
+                    return scratch;
+                },
+                _ => { });
+            for (int i = 0; i < n && reached < spec.Clusters; i++)
+            {
+                trial++;
+                grown += sizes[i] < 0 ? spec.MaxSize : sizes[i];
+                if (sizes[i] < 0) { discarded++; reached++; }
+                else if (sizes[i] >= spec.MinSize) { kept.Add((first + i, candidates[i]!.Value.Parents, candidates[i]!.Value.Values)); reached++; }
+            }
+            progress?.Report((double)reached / spec.Clusters);
+        }
+        if (kept.Count == 0)
+            throw new UserInputException($"all {discarded} clusters that reached min-size {spec.MinSize} exceeded max-size {spec.MaxSize}; nothing to keep");
+        var info = new ClusterSetInfo
+        {
+            Lattice = "bethe",
+            Z = spec.Z,
+            P = spec.P,
+            Seed = spec.Seed,
+            MinSize = spec.MinSize,
+            MaxSize = spec.MaxSize,
+            Trials = trial,
+            Discarded = discarded,
+            GrownSites = grown,
+        };
+        return ClusterSet.FromClusters(info, kept.Select(k => (k.Trial, k.Parents, k.Values, (int[]?)null)).ToList(), dimension: 0);
+    }
+}
