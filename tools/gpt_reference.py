@@ -22,7 +22,7 @@ import sys
 import numpy as np
 import torch
 
-torch.set_num_threads(1)
+torch.set_num_threads(1)  # fixtures: single-threaded, deterministic
 
 
 def param_shapes(cfg):

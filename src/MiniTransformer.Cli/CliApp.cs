@@ -45,6 +45,8 @@ public static class CliApp
         root.Subcommands.Add(DevicesCommand.Create());
         AddToGroup(root, "data", "Generate and inspect data sets", PercolationDataCommand.Create());
         root.Subcommands.Add(KnnCommands.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
         return root;
     }
 
