@@ -12,7 +12,7 @@ namespace MiniTransformer.Data.Walks;
 /// index — so the tokens are identical for every thread count and every sharding of the range.
 /// Tokens are walk-major: walk firstWalk + i occupies tokens[i·length .. (i+1)·length).
 ///
-/// Speed: a group of 8 (AVX-512) or 4 (AVX2) walks advances in lockstep. Philox — most of the arithmetic — runs
+/// Speed: a group of 16 (AVX-512) or 8 (AVX2) walks advances in lockstep. Philox — most of the arithmetic — runs
 /// with one walk per vector lane and feeds two steps per draw; the table lookups stay scalar but interleave across
 /// the group, so the dependent load chains of different walks overlap.
 /// </summary>
@@ -20,8 +20,13 @@ public static class WalkSampler
 {
     private const int BlockWalks = 256;
 
-    /// <summary>Widest group the hardware runs in vector lanes (1 = scalar).</summary>
-    public static int BestLanes => Avx512F.IsSupported ? 8 : Avx2.IsSupported ? 4 : 1;
+    /// <summary>
+    /// Walks per lockstep group: two vectors of Philox lanes (16 with AVX-512, 8 with AVX2), 1 without either. Two
+    /// vectors rather than one give the scalar lookups enough independent walks to hide their load latency.
+    /// </summary>
+    public static int BestLanes => Avx512F.IsSupported ? 16 : Avx2.IsSupported ? 8 : 1;
+
+    private const int Stride = 16;
 
     public static uint[] Sample(WalkTables tables, ulong seed, long firstWalk, int walkCount, int length, int threads = 0)
     {
@@ -36,13 +41,13 @@ public static class WalkSampler
     public static void Sample(WalkTables tables, ulong seed, long firstWalk, int walkCount, int length, uint[] tokens, int threads = 0) =>
         Sample(tables, seed, firstWalk, walkCount, length, tokens, threads, BestLanes);
 
-    /// <param name="lanes">1, 4 or 8 walks per group (the public overload picks the widest the CPU supports); every width gives the same tokens.</param>
+    /// <param name="lanes">1, 8 or 16 walks per group (the public overload picks the widest the CPU supports); every width gives the same tokens.</param>
     internal static void Sample(WalkTables tables, ulong seed, long firstWalk, int walkCount, int length, uint[] tokens, int threads, int lanes)
     {
         if (length < 1) throw new UserInputException($"the walk length must be positive (got {length})");
         if (walkCount < 0 || firstWalk < 0) throw new ArgumentOutOfRangeException(nameof(walkCount), "the walk range must be non-negative");
         if (tokens.Length < (long)walkCount * length) throw new ArgumentException("token buffer too small", nameof(tokens));
-        if (lanes is not (1 or 4 or 8) || lanes > BestLanes) throw new ArgumentOutOfRangeException(nameof(lanes), $"{lanes} lanes are not supported on this CPU");
+        if (lanes is not (1 or 8 or 16) || lanes > BestLanes) throw new ArgumentOutOfRangeException(nameof(lanes), $"{lanes} lanes are not supported on this CPU");
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, (walkCount + BlockWalks - 1) / BlockWalks, options, block =>
         {
@@ -60,9 +65,9 @@ public static class WalkSampler
     [SkipLocalsInit]
     private static unsafe void SampleGroup(WalkTables tables, ulong seed, long first, int lanes, int length, Span<uint> tokenSpan)
     {
-        // words[k·8 + l] = Philox word k of walk first + l for the current draw; node[l] = walk l's current node.
-        uint* words = stackalloc uint[4 * 8];
-        int* node = stackalloc int[8];
+        // words[k·Stride + l] = Philox word k of walk first + l for the current draw; node[l] = walk l's current node.
+        uint* words = stackalloc uint[4 * Stride];
+        int* node = stackalloc int[Stride];
         fixed (int* offsets = tables.Offsets, neighbors = tables.Neighbors, alias = tables.Alias, startAlias = tables.StartAlias)
         fixed (uint* threshold = tables.Threshold, startThreshold = tables.StartThreshold, tokens = tokenSpan)
         {
@@ -75,16 +80,16 @@ public static class WalkSampler
                     if (t == 0)
                     {
                         int slot = WalkTables.MultiplyShift(words[l], tables.NodeCount);
-                        next = Select(slot, startAlias[slot], words[8 + l], startThreshold[slot]);
+                        next = Select(slot, startAlias[slot], words[Stride + l], startThreshold[slot]);
                     }
-                    else next = Step(offsets, neighbors, threshold, alias, node[l], words[l], words[8 + l]);
+                    else next = Step(offsets, neighbors, threshold, alias, node[l], words[l], words[Stride + l]);
                     node[l] = next;
                     tokens[l * length + t] = (uint)next;
                 }
                 if (t + 1 == length) break;
                 for (int l = 0; l < lanes; l++)
                 {
-                    int next = Step(offsets, neighbors, threshold, alias, node[l], words[16 + l], words[24 + l]);
+                    int next = Step(offsets, neighbors, threshold, alias, node[l], words[2 * Stride + l], words[3 * Stride + l]);
                     node[l] = next;
                     tokens[l * length + t + 1] = (uint)next;
                 }
@@ -95,9 +100,17 @@ public static class WalkSampler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Draw(ulong seed, ulong firstStream, ulong index, int lanes, uint* words)
     {
-        if (lanes == 8) PhiloxX8(seed, firstStream, index, words);
-        else if (lanes == 4) PhiloxX4(seed, firstStream, index, words);
-        else (words[0], words[8], words[16], words[24]) = Philox.Draw(seed, firstStream, index);
+        if (lanes == 16)
+        {
+            PhiloxX8(seed, firstStream, index, words);
+            PhiloxX8(seed, firstStream + 8, index, words + 8);
+        }
+        else if (lanes == 8)
+        {
+            PhiloxX4(seed, firstStream, index, words);
+            PhiloxX4(seed, firstStream + 4, index, words + 4);
+        }
+        else (words[0], words[Stride], words[2 * Stride], words[3 * Stride]) = Philox.Draw(seed, firstStream, index);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -139,9 +152,9 @@ public static class WalkSampler
             k1 += 0xBB67AE85;
         }
         Avx512F.ConvertToVector256UInt32(c0).Store(words);
-        Avx512F.ConvertToVector256UInt32(c1).Store(words + 8);
-        Avx512F.ConvertToVector256UInt32(c2).Store(words + 16);
-        Avx512F.ConvertToVector256UInt32(c3).Store(words + 24);
+        Avx512F.ConvertToVector256UInt32(c1).Store(words + Stride);
+        Avx512F.ConvertToVector256UInt32(c2).Store(words + 2 * Stride);
+        Avx512F.ConvertToVector256UInt32(c3).Store(words + 3 * Stride);
     }
 
     private static unsafe void PhiloxX4(ulong seed, ulong firstStream, ulong index, uint* words)
@@ -161,9 +174,9 @@ public static class WalkSampler
             k1 += 0xBB67AE85;
         }
         Narrow(c0, words);
-        Narrow(c1, words + 8);
-        Narrow(c2, words + 16);
-        Narrow(c3, words + 24);
+        Narrow(c1, words + Stride);
+        Narrow(c2, words + 2 * Stride);
+        Narrow(c3, words + 3 * Stride);
     }
 
     /// <summary>Stores the low 32 bits of each 64-bit lane.</summary>
