@@ -14,7 +14,9 @@ namespace MiniTransformer.Data.Walks;
 ///
 /// Speed: a group of 16 (AVX-512) or 8 (AVX2) walks advances in lockstep. Philox — most of the arithmetic — runs
 /// with one walk per vector lane and feeds two steps per draw; the table lookups stay scalar but interleave across
-/// the group, so the dependent load chains of different walks overlap.
+/// the group, so the dependent load chains of different walks overlap. A step is memory-bound, so the sampler reads
+/// a packed copy of the neighbour tables (<see cref="PackedSlot"/>: threshold, kept neighbour, alias neighbour side
+/// by side) — one cache line per step instead of three — built once per <see cref="WalkTables"/> and cached.
 /// </summary>
 public static class WalkSampler
 {
@@ -27,6 +29,26 @@ public static class WalkSampler
     public static int BestLanes => Avx512F.IsSupported ? 16 : Avx2.IsSupported ? 8 : 1;
 
     private const int Stride = 16;
+
+    /// <summary>Slot j of the neighbour tables resolved to node ids: the step goes to Keep when the keep word &lt; Threshold, else to Alias.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    internal struct PackedSlot
+    {
+        public uint Threshold;
+        public int Keep;
+        public int Alias;
+    }
+
+    private static readonly ConditionalWeakTable<WalkTables, PackedSlot[]> PackedCache = new();
+
+    /// <summary>The packed slots of <paramref name="tables"/> (their arrays must not change after the first walk is sampled).</summary>
+    internal static PackedSlot[] Packed(WalkTables tables) => PackedCache.GetValue(tables, t =>
+    {
+        var packed = new PackedSlot[t.Neighbors.Length];
+        for (int j = 0; j < packed.Length; j++)
+            packed[j] = new PackedSlot { Threshold = t.Threshold[j], Keep = t.Neighbors[j], Alias = t.Neighbors[t.Alias[j]] };
+        return packed;
+    });
 
     public static uint[] Sample(WalkTables tables, ulong seed, long firstWalk, int walkCount, int length, int threads = 0)
     {
@@ -48,6 +70,7 @@ public static class WalkSampler
         if (walkCount < 0 || firstWalk < 0) throw new ArgumentOutOfRangeException(nameof(walkCount), "the walk range must be non-negative");
         if (tokens.Length < (long)walkCount * length) throw new ArgumentException("token buffer too small", nameof(tokens));
         if (lanes is not (1 or 8 or 16) || lanes > BestLanes) throw new ArgumentOutOfRangeException(nameof(lanes), $"{lanes} lanes are not supported on this CPU");
+        var packed = Packed(tables);
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, (walkCount + BlockWalks - 1) / BlockWalks, options, block =>
         {
@@ -55,21 +78,22 @@ public static class WalkSampler
             var span = tokens.AsSpan(first * length, count * length);
             int grouped = lanes == 1 ? 0 : count / lanes * lanes;
             for (int g = 0; g < grouped; g += lanes)
-                SampleGroup(tables, seed, firstWalk + first + g, lanes, length, span.Slice(g * length, lanes * length));
+                SampleGroup(tables, packed, seed, firstWalk + first + g, lanes, length, span.Slice(g * length, lanes * length));
             for (int i = grouped; i < count; i++)
-                SampleGroup(tables, seed, firstWalk + first + i, 1, length, span.Slice(i * length, length));
+                SampleGroup(tables, packed, seed, firstWalk + first + i, 1, length, span.Slice(i * length, length));
         });
     }
 
     /// <summary>Walks first … first + lanes − 1, each two steps per Philox draw.</summary>
     [SkipLocalsInit]
-    private static unsafe void SampleGroup(WalkTables tables, ulong seed, long first, int lanes, int length, Span<uint> tokenSpan)
+    private static unsafe void SampleGroup(WalkTables tables, PackedSlot[] packedSlots, ulong seed, long first, int lanes, int length, Span<uint> tokenSpan)
     {
         // words[k·Stride + l] = Philox word k of walk first + l for the current draw; node[l] = walk l's current node.
         uint* words = stackalloc uint[4 * Stride];
         int* node = stackalloc int[Stride];
-        fixed (int* offsets = tables.Offsets, neighbors = tables.Neighbors, alias = tables.Alias, startAlias = tables.StartAlias)
-        fixed (uint* threshold = tables.Threshold, startThreshold = tables.StartThreshold, tokens = tokenSpan)
+        fixed (int* offsets = tables.Offsets, startAlias = tables.StartAlias)
+        fixed (uint* startThreshold = tables.StartThreshold, tokens = tokenSpan)
+        fixed (PackedSlot* slots = packedSlots)
         {
             for (int t = 0; t < length; t += 2)
             {
@@ -82,14 +106,14 @@ public static class WalkSampler
                         int slot = WalkTables.MultiplyShift(words[l], tables.NodeCount);
                         next = Select(slot, startAlias[slot], words[Stride + l], startThreshold[slot]);
                     }
-                    else next = Step(offsets, neighbors, threshold, alias, node[l], words[l], words[Stride + l]);
+                    else next = Step(offsets, slots, node[l], words[l], words[Stride + l]);
                     node[l] = next;
                     tokens[l * length + t] = (uint)next;
                 }
                 if (t + 1 == length) break;
                 for (int l = 0; l < lanes; l++)
                 {
-                    int next = Step(offsets, neighbors, threshold, alias, node[l], words[2 * Stride + l], words[3 * Stride + l]);
+                    int next = Step(offsets, slots, node[l], words[2 * Stride + l], words[3 * Stride + l]);
                     node[l] = next;
                     tokens[l * length + t + 1] = (uint)next;
                 }
@@ -114,22 +138,22 @@ public static class WalkSampler
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe int Step(int* offsets, int* neighbors, uint* threshold, int* alias, int node, uint pick, uint keep)
+    private static unsafe int Step(int* offsets, PackedSlot* slots, int node, uint pick, uint keep)
     {
         int begin = offsets[node];
-        int slot = begin + WalkTables.MultiplyShift(pick, offsets[node + 1] - begin);
-        return neighbors[Select(slot, alias[slot], keep, threshold[slot])];
+        var slot = slots + begin + WalkTables.MultiplyShift(pick, offsets[node + 1] - begin);
+        return Select(slot->Keep, slot->Alias, keep, slot->Threshold);
     }
 
     /// <summary>
-    /// keep &lt; threshold ? slot : alias, branch-free: keep-or-alias is a coin flip the branch predictor cannot learn.
+    /// keep &lt; threshold ? kept : alias, branch-free: keep-or-alias is a coin flip the branch predictor cannot learn.
     /// The sign bit of the 64-bit difference keep − threshold is the comparison.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Select(int slot, int alias, uint keep, uint threshold)
+    private static int Select(int kept, int alias, uint keep, uint threshold)
     {
-        int takeSlot = (int)(((ulong)keep - threshold) >> 63);
-        return alias ^ ((slot ^ alias) & -takeSlot);
+        int takeKept = (int)(((ulong)keep - threshold) >> 63);
+        return alias ^ ((kept ^ alias) & -takeKept);
     }
 
     // Philox4x32-10 with one stream per 64-bit lane (the 32-bit word sits in the low half). vpmuludq multiplies the
