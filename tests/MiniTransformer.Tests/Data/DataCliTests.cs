@@ -166,6 +166,20 @@ public sealed class DataCliTests : IDisposable
     }
 
     [Fact]
+    public void DefaultsMakeTheReferenceGraphAndAMillionTokens()
+    {
+        Assert.Equal(0, Run("data", "graph", "--out", P("g.bin")).Code);
+        var graph = JsonNode.Parse(File.ReadAllText(P("g.json")))!;
+        Assert.Equal(8192, graph["node_count"]!.GetValue<int>());
+        Assert.Equal(53_292, graph["edge_count"]!.GetValue<long>());
+        Assert.Equal(0, Run("data", "walks", "--graph", P("g.bin"), "--out", P("w.bin")).Code);
+        var walks = JsonNode.Parse(File.ReadAllText(P("w.json")))!;
+        Assert.Equal(50, walks["sequence_length"]!.GetValue<int>());
+        Assert.Equal(20_000, walks["sequence_count"]!.GetValue<long>());
+        Assert.Equal(1_000_000 * 4, new FileInfo(P("w.bin")).Length);
+    }
+
+    [Fact]
     public void WalkSidecarAndInspectReportTheEntropyRate()
     {
         var graph = MakeGraph();
