@@ -201,5 +201,11 @@ public sealed class DataCliTests : IDisposable
         Assert.Equal(800, graphStats["edges"]!.GetValue<long>());
         Assert.Equal(h, graphStats["entropy_rate_nats"]!.GetValue<double>());
         Assert.Contains("nats/token", Run("data", "inspect", P("w.bin")).Out);
+
+        // The walk file stays inspectable after its graph file is replaced or removed; only the transition check is skipped.
+        Assert.Equal(0, Run("data", "graph", "--nodes", "300", "--edges", "800", "--out", graph, "--force").Code);
+        Assert.Equal("graph_file_changed", JsonNode.Parse(Run("data", "inspect", P("w.bin"), "--json").Out)!["stats"]!["graph_check"]!.GetValue<string>());
+        File.Delete(graph);
+        Assert.Equal("graph_file_missing", JsonNode.Parse(Run("data", "inspect", P("w.bin"), "--json").Out)!["stats"]!["graph_check"]!.GetValue<string>());
     }
 }
