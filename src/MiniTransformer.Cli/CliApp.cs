@@ -20,7 +20,7 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"error: {parse.Errors[0].Message}");
+            stderr.WriteLine($"error: {OneLine(parse.Errors[0].Message)}");
             return UserError;
         }
         try
@@ -29,10 +29,14 @@ public static class CliApp
         }
         catch (UserInputException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {OneLine(e.Message)}");
             return UserError;
         }
     }
+
+    /// <summary>Some parser messages (e.g. AcceptOnlyFromAmong) span lines; a user error is always one line.</summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     public static RootCommand BuildRoot()
     {

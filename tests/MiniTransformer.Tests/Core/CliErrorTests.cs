@@ -12,4 +12,13 @@ public class CliErrorTests
         Assert.Equal(CliApp.UserError, code);
         Assert.Single(err.ToString().TrimEnd().Split('\n'));
     }
+
+    [Fact]
+    public void ValueOutsideAcceptedSetIsOneLine()
+    {
+        var err = new StringWriter();
+        int code = CliApp.Run(["sweep", "export", "--table", "nope", "--out", "x.csv"], new StringWriter(), err);
+        Assert.Equal(CliApp.UserError, code);
+        Assert.Single(err.ToString().TrimEnd().Split('\n'));
+    }
 }
