@@ -42,6 +42,7 @@ public static class CliApp
         AddToGroup(root, "data", "Generate and inspect data sets", DataWalksCommand.Create());
         AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
 
