@@ -149,7 +149,10 @@ public static class HtmlReport
         }
         section.Add(E("p", $"Median model of the sweep ({prof.Config.Layers} layers × width {prof.Config.Width}, {prof.Parameters:N0} parameters, batch {prof.BatchSize}) " +
                            $"on {prof.Backend}: median step {Ms(prof.StepSeconds)} ms, {prof.FlopsPerStep:N0} FLOPs/step, {prof.GflopsPerSecond.ToString("F2", Inv)} GFLOP/s, " +
-                           $"{prof.TokensPerSecond.ToString("N0", Inv)} tokens/s. Per-op times come from one step with a synchronisation around every op."));
+                           $"{prof.TokensPerSecond.ToString("N0", Inv)} tokens/s. Per-op times come from one step with a synchronisation around every op." +
+                           (p.RecordFlopsPerStep is { } recorded && recorded != prof.FlopsPerStep
+                               ? $" The run recorded {recorded:N0} FLOPs/step: the profiled step leaves out gradient-norm clipping ({recorded - prof.FlopsPerStep:N0} FLOPs)."
+                               : "")));
         double total = prof.Ops.Sum(o => o.Seconds);
         section.Add(Table(["op", "launches", "time (ms)", "share", "FLOPs", "bytes", "GFLOP/s", "GB/s"],
             prof.Ops.Select(o => new[]

@@ -7,7 +7,8 @@ using MiniTransformer.Training;
 namespace MiniTransformer.Reports;
 
 /// <summary>The per-op cost of one training step of the sweep's median model, or why there is none.</summary>
-public sealed record ProfileSection(RunRow? Run, StepProfile? Profile, string? Unavailable)
+/// <param name="RecordFlopsPerStep">FLOPs per step the run itself recorded: the profiled step plus gradient-norm clipping when the run clipped.</param>
+public sealed record ProfileSection(RunRow? Run, StepProfile? Profile, string? Unavailable, long? RecordFlopsPerStep = null)
 {
     /// <summary>
     /// Picks the done run whose non-embedding N is the median of the sweep's models, rebuilds its exact model and
@@ -40,6 +41,6 @@ public sealed record ProfileSection(RunRow? Run, StepProfile? Profile, string? U
             return new ProfileSection(run, null, $"backend '{record.Backend}' is not available here: {e.Message}");
         }
         using (backend)
-            return new ProfileSection(run, StepProfiler.Profile(backend, record.Config, record.Training.BatchSize, seed), null);
+            return new ProfileSection(run, StepProfiler.Profile(backend, record.Config, record.Training.BatchSize, seed), null, record.Compute?.FlopsPerStep);
     }
 }
