@@ -30,6 +30,26 @@ public static class SyntheticSweep
         Data = new DataSpec { SequenceLength = 50, TestTokens = 1000 },
     };
 
+    public static readonly double[] ComputeBudgets = [6e9, 6e10];
+
+    /// <summary>The IsoFLOP variant: compute budgets C, each model trained on D = C/(6N).</summary>
+    public static string CreateIsoFlop()
+    {
+        var dir = Directory.CreateTempSubdirectory("mt-report-iso-").FullName;
+        var spec = Spec(true) with { Tokens = null, Compute = ComputeBudgets, LearningRates = [0.01], Seeds = [0] };
+        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), Json.Serialize(spec), force: false);
+        using var store = new ResultsStore(Path.Combine(dir, ResultsStore.FileName));
+        foreach (var c in ComputeBudgets)
+            for (int w = 0; w < Widths.Length; w++)
+            {
+                long n = NonEmbedding[w], d = (long)(c / (6.0 * n));
+                double loss = Loss(n, d);
+                var metrics = new RunMetrics(n, n, d, loss, loss, 6.0 * n * d, 6.0 * n * d, 6.0 * n * d, E, 1.0, d);
+                store.Write(spec.Name, Config(spec, Widths[w], d, 0.01, 0), new RunOutcome(RunStatus.Done, null, metrics, [], null));
+            }
+        return dir;
+    }
+
     public static string Create(bool done = true)
     {
         var dir = Directory.CreateTempSubdirectory("mt-report-").FullName;
