@@ -16,8 +16,10 @@ public static class ReportFigures
             if (slices[i].Band is { } band)
                 plot.Add(new BandSeries(null, Palette.Color(i), band.X, band.Low, band.High));
         for (int i = 0; i < slices.Count; i++)
-            if (slices[i].Band is { } band)
-                plot.Add(new LineSeries(null, Palette.Color(i), band.X.Zip(band.Fit).ToList()));
+            plot.Add(slices[i].Band is { } band
+                ? new LineSeries(null, Palette.Color(i), band.X.Zip(band.Fit).ToList())
+                // no fit (too few points): a thin dashed guide joins the points instead
+                : new LineSeries(null, Palette.Color(i), slices[i].Cells.Select(c => (x(c), c.Loss)).ToList(), Dashed: true));
         for (int i = 0; i < slices.Count; i++)
         {
             var s = slices[i];
