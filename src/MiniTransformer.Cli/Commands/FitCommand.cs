@@ -190,8 +190,11 @@ public static class FitCommand
             string? error = null;
             try
             {
-                // intervals for the parametric laws only: kernel ridge is an interpolator whose frontier is a read-out, not a law
-                var options = new ComputeOptimalOptions { Bootstrap = form == "kernel-ridge" ? null : bootstrap };
+                // kernel ridge is an interpolator: its frontier is read only inside the data's N range and gets no
+                // intervals (it is a read-out, not a law); the parametric forms may extrapolate N by 10³ each way
+                var options = form == "kernel-ridge"
+                    ? new ComputeOptimalOptions { Bootstrap = null, NRangeFactor = 1 }
+                    : new ComputeOptimalOptions { Bootstrap = bootstrap };
                 co = ComputeOptimal.Analyse(fit, points, options, p =>
                 {
                     try { return refit(p); } catch (UserInputException) { return null; }
