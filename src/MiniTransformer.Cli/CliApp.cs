@@ -43,6 +43,7 @@ public static class CliApp
         AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(FitCommand.Create());
         return root;
     }
 

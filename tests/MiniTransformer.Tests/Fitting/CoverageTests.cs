@@ -13,7 +13,7 @@ public class CoverageTests(ITestOutputHelper output)
     [Trait("Category", "Slow")]
     public void WildBcaCoverageOfTheExponentIsNearNominal()
     {
-        const int replicates = 100;
+        const int replicates = 400;
         const double alpha = 0.3;
         var x = Synthetic.LogSpaced(1e5, 1e9, 16);
         int covered = 0;

@@ -20,26 +20,27 @@ public class PowerLawFitTests
     [Fact]
     public void NoisyExponentIsInsideItsWildBcaInterval()
     {
-        // A 95% interval misses the truth on 5% of seeds by design, so one seed proves little either way; five
-        // independent noise draws must cover at least four times (P(fail) = 0.2% at nominal coverage). The
-        // coverage itself is measured by the slow CoverageTests.
+        // A 95% interval misses the truth on ~5% of noise draws by design (~7% at n = 16, where the residuals
+        // understate σ like a z- instead of a t-quantile does; see the slow CoverageTests and docs/PERF.md), so one
+        // draw proves little. Eight independent draws must cover the true exponent at least six times
+        // (P(fail) ≈ 1.5% at 93% coverage; the draws are fixed, so the test is deterministic).
         var x = Synthetic.LogSpaced(1e5, 1e9, 16);
         int covered = 0;
-        for (int seed = 0; seed < 5; seed++)
+        for (int seed = 0; seed < 8; seed++)
         {
             var y = Synthetic.PowerLaw(x, e: 2.0, a: 60, alpha: 0.3, sigma: 0.01, seed: 100 + seed);
             var analysis = CurveAnalysis.Run(x, y, new CurveAnalysisOptions
             {
-                Bootstrap = new BootstrapOptions { Resamples = 500, Seed = (ulong)seed },
+                Bootstrap = new BootstrapOptions { Resamples = 400, Seed = (ulong)seed },
                 IncludeExponential = false, IncludeNoOffset = false,
             });
             var ci = analysis.Intervals!["alpha"];
-            Assert.True(ci.Upper - ci.Lower < 0.1, $"interval [{ci.Lower}, {ci.Upper}] is uselessly wide");
+            Assert.True(ci.Upper - ci.Lower < 0.05, $"interval [{ci.Lower}, {ci.Upper}] is uselessly wide");
             Assert.True(ci.Lower < ci.Estimate && ci.Estimate < ci.Upper);
             Assert.Equal(0, analysis.Intervals.Failed);
-            if (ci.Contains(0.3) && analysis.Intervals["E"].Contains(2.0)) covered++;
+            if (ci.Contains(0.3)) covered++;
         }
-        Assert.True(covered >= 4, $"only {covered} of 5 intervals cover the true (E, alpha)");
+        Assert.True(covered >= 6, $"only {covered} of 8 intervals cover the true alpha");
     }
 
     [Fact]
