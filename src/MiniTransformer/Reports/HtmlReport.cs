@@ -89,10 +89,21 @@ public static class HtmlReport
                     ["a: N_opt ∝ C^a = β/(α+β)", F(s.ComputeExponentN), ""],
                     ["b: D_opt ∝ C^b = α/(α+β)", F(s.ComputeExponentD), ""],
                     ["γ: L_opt − E ∝ C^(−γ) = αβ/(α+β)", F(s.ComputeExponentLoss), ""],
+                    .. LawRows(fit.Laws),
                 ], textColumns: 1));
         }
         else section.Add(E("p", new XAttribute("class", "note"), $"No surface fitted: {a.FrontierNotFittedReason}"));
         return section;
+    }
+
+    /// <summary>The exponents fitted along the numerically minimised frontier, with the fitter's BCa intervals.</summary>
+    public static IEnumerable<string[]> LawRows(ComputeOptimalResult? laws)
+    {
+        if (laws is null) yield break;
+        string Ci(string name) => laws.Intervals is { } b ? $"[{F(b[name].Lower)}, {F(b[name].Upper)}]" : "";
+        yield return ["a fitted along the frontier (N_opt ∝ C^a)", F(laws.ExponentN), Ci("a")];
+        yield return ["b fitted along the frontier (D_opt ∝ C^b)", F(laws.ExponentD), Ci("b")];
+        yield return ["γ of L_opt(C) = E + K·C^(−γ)", F(laws.LossExponent), Ci("gamma")];
     }
 
     private static XElement ExponentSection(ReportModel m)

@@ -42,7 +42,8 @@ public static class MarkdownReport
             var s = f.Surface;
             md.AppendLine($"Chinchilla surface on {s.Points} cells: E = {HtmlReport.F(s.E)}, A = {HtmlReport.G(s.A)}, B = {HtmlReport.G(s.B)}, " +
                           $"α = {HtmlReport.F(s.Alpha)} {Ci(f.AlphaInterval)}, β = {HtmlReport.F(s.Beta)} {Ci(f.BetaInterval)}; " +
-                          $"N_opt ∝ C^{HtmlReport.F(s.ComputeExponentN)}, D_opt ∝ C^{HtmlReport.F(s.ComputeExponentD)}, L_opt − E ∝ C^−{HtmlReport.F(s.ComputeExponentLoss)}.").AppendLine();
+                          $"closed form N_opt ∝ C^{HtmlReport.F(s.ComputeExponentN)}, D_opt ∝ C^{HtmlReport.F(s.ComputeExponentD)}, L_opt − E ∝ C^−{HtmlReport.F(s.ComputeExponentLoss)}.").AppendLine();
+            if (f.Laws is not null) Table(md, ["along the minimised frontier", "estimate", "95% BCa interval"], HtmlReport.LawRows(f.Laws));
         }
         else md.AppendLine($"No surface fitted: {Cell(m.Analysis.FrontierNotFittedReason ?? "")}").AppendLine();
 

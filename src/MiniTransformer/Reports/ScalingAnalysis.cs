@@ -8,8 +8,10 @@ public sealed record SliceFit(string Family, string Label, double Fixed, IReadOn
     CurveWithBand? Band, string? NotFittedReason);
 
 /// <summary>The Chinchilla surface and what it says along C = 6ND: L_opt, N_opt, D_opt with bootstrap bands.</summary>
+/// <param name="Laws">The fitter's compute-optimal analysis of the surface: exponents a, b, γ fitted along the numerically
+/// minimised frontier, with BCa intervals (wild bootstrap on log loss).</param>
 public sealed record FrontierFit(ChinchillaFit Surface, double[] Compute, CurveWithBand LossOpt, CurveWithBand NOpt, CurveWithBand DOpt,
-    (double Lower, double Upper)? AlphaInterval, (double Lower, double Upper)? BetaInterval, int Resamples);
+    (double Lower, double Upper)? AlphaInterval, (double Lower, double Upper)? BetaInterval, int Resamples, ComputeOptimalResult? Laws);
 
 /// <summary>Report settings for the fits: bootstrap sizes and the seed every resample derives from.</summary>
 public sealed record ReportFitOptions
@@ -93,7 +95,7 @@ public sealed record ScalingAnalysis(IReadOnlyList<SliceFit> NSlices, IReadOnlyL
         var compute = FitBand.LogGrid(cells.Min(c => c.Compute), cells.Max(c => c.Compute));
         double[] warm = [Math.Log(surface.A), Math.Log(surface.B), Math.Log(surface.E), surface.Alpha, surface.Beta];
         var starts = new List<double[]> { warm };
-        starts.AddRange(ChinchillaFit.HoffmannGrid().Where((_, i) => i % 150 == 0));
+        starts.AddRange(ChinchillaFit.HoffmannGrid().Where((_, i) => i % 450 == 0));
         var lossCurves = new List<double[]>();
         var nCurves = new List<double[]>();
         var dCurves = new List<double[]>();
@@ -133,8 +135,25 @@ public sealed record ScalingAnalysis(IReadOnlyList<SliceFit> NSlices, IReadOnlyL
             var (lo, hi) = FitBand.Percentiles(v.Select(a => new[] { a }).ToList(), 1, level);
             return (lo[0], hi[0]);
         }
+        ComputeOptimalResult? laws = null;
+        try
+        {
+            laws = ComputeOptimal.Analyse(surface, points, new ComputeOptimalOptions
+            {
+                Computes = compute,
+                Bootstrap = new BootstrapOptions { Resamples = Math.Max(100, options.IntervalResamples / 20), Seed = options.Seed },
+            }, resample =>
+            {
+                try { return ChinchillaFit.Fit(resample, new ChinchillaFitOptions { Starts = starts, MaxDegreeOfParallelism = 1 }); }
+                catch (UserInputException) { return null; }
+            });
+        }
+        catch (UserInputException)
+        {
+            // too few points for the 1-D law along the frontier: the closed form above still stands
+        }
         return new FrontierFit(surface, compute, Band(lossFit, lossCurves), Band(nFit, nCurves), Band(dFit, dCurves),
-            Interval(alphas), Interval(betas), lossCurves.Count);
+            Interval(alphas), Interval(betas), lossCurves.Count, laws);
     }
 
     private static (double[] Loss, double[] N, double[] D) Optimum(ChinchillaFit fit, double[] compute)

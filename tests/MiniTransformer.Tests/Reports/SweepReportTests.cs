@@ -91,6 +91,8 @@ public sealed class SweepReportTests(SyntheticReport report) : IClassFixture<Syn
         Assert.Equal(SyntheticSweep.Beta, a.Frontier!.Surface.Beta, 0.01);
         // the compute-optimal N exponent of Hoffmann et al.: β/(α+β)
         Assert.Equal(SyntheticSweep.Beta / (SyntheticSweep.Alpha + SyntheticSweep.Beta), a.Frontier.Surface.ComputeExponentN, 0.01);
+        // and the same exponent fitted along the numerically minimised frontier
+        Assert.Equal(SyntheticSweep.Beta / (SyntheticSweep.Alpha + SyntheticSweep.Beta), a.Frontier.Laws!.ExponentN, 0.02);
     }
 
     [Fact]
