@@ -42,15 +42,18 @@ public static class CliApp
     {
         var root = new RootCommand("MiniTransformer: scaling-law experiments on synthetic data — data, kernels, training, sweeps, fits, reports.");
         root.Options.Add(CommonOptions.Json);
-        AddToGroup(root, "data", "Generate and inspect data sets", DataGraphCommand.Create());
-        AddToGroup(root, "data", "Generate and inspect data sets", DataWalksCommand.Create());
-        AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
+        const string data = "Generate and inspect data sets";
+        AddToGroup(root, "data", data, DataGraphCommand.Create());
+        AddToGroup(root, "data", data, DataWalksCommand.Create());
+        AddToGroup(root, "data", data, DataInspectCommand.Create());
+        AddToGroup(root, "data", data, PercolationDataCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
-        root.Subcommands.Add(DevicesCommand.Create());
-        AddToGroup(root, "data", "Generate and inspect data sets", PercolationDataCommand.Create());
-        root.Subcommands.Add(KnnCommands.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(KnnCommands.Create());
+        root.Subcommands.Add(DevicesCommand.Create());
         return root;
     }
 

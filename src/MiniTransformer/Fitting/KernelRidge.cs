@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra.Factorization;
 
 namespace MiniTransformer.Fitting;
 
@@ -48,14 +49,20 @@ public sealed class KernelRidge : ISurfaceFit
         KernelRidge? best = null;
         foreach (double length in LengthScales)
         {
+            // one eigendecomposition K = QΛQᵀ serves every ridge: (K + λI)⁻¹ = Q diag(1/(Λ + λ)) Qᵀ
             var k = Matrix<double>.Build.Dense(z.Length, z.Length, (i, j) => Kernel(z[i], z[j], length));
+            var evd = k.Evd(Symmetricity.Symmetric);
+            var q = evd.EigenVectors;
+            var lambda = evd.EigenValues.Select(v => Math.Max(v.Real, 0)).ToArray();
+            var qty = q.TransposeThisAndMultiply(y);
+            var q2 = q.PointwiseMultiply(q);
             foreach (double ridge in Ridges)
             {
-                var m = k + ridge * Matrix<double>.Build.DenseIdentity(z.Length);
-                var inverse = m.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(z.Length));
-                var coef = inverse * y;
+                var inv = Vector<double>.Build.Dense(lambda.Length, i => 1 / (lambda[i] + ridge));
+                var coef = q * qty.PointwiseMultiply(inv);
+                var diag = q2 * inv;
                 double loo = 0;
-                for (int i = 0; i < z.Length; i++) { double e = coef[i] / inverse[i, i]; loo += e * e; }
+                for (int i = 0; i < z.Length; i++) { double e = coef[i] / diag[i]; loo += e * e; }
                 loo /= z.Length;
                 if (best is null || loo < best.LooMse) best = new KernelRidge(z, coef.ToArray(), mean, scale, yMean, length, ridge, loo);
             }
