@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MiniTransformer.Data;
 using MiniTransformer.IO;
+using MiniTransformer.Reports;
 using MiniTransformer.Sweeps;
 using Spectre.Console;
 
@@ -19,10 +20,13 @@ public static class SweepCommand
         var output = new Option<string?>("--out") { Description = "Directory for the results store, data and report (default runs/NAME)" };
         var workers = new Option<int>("--workers") { Description = "Runs at once; the cores are shared among them", DefaultValueFactory = _ => Environment.ProcessorCount };
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (\"i/n\") of the grid, into its own store, e.g. one Slurm array task" };
+        var backend = new Option<string?>("--backend") { Description = "Run every run on this backend (cpu, opencl, cuda) instead of the spec's" };
+        var noReport = new Option<bool>("--no-report") { Description = "Skip the fits and the HTML/Markdown report after the runs" };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples of the fitted exponents' confidence intervals", DefaultValueFactory = _ => 4000 };
 
         var command = new Command("sweep", "Run a grid of training runs (resumable, shardable) into a SQLite results store; no arguments: the quick preset")
         {
-            preset, spec, output, workers, shard,
+            preset, spec, output, workers, shard, backend, noReport, bootstrap,
         };
         command.Subcommands.Add(PresetsCommand());
         command.Subcommands.Add(MergeCommand());
@@ -30,6 +34,13 @@ public static class SweepCommand
         command.SetAction(parse =>
         {
             var sweepSpec = parse.GetValue(spec) is { } path ? SweepSpecLoader.Load(path) : SweepPresets.Load(parse.GetValue(preset)!);
+            if (parse.GetValue(backend) is { } b)
+            {
+                sweepSpec = sweepSpec with { Backend = b };
+                SweepSpecLoader.Validate(sweepSpec);
+            }
+            int resamples = parse.GetValue(bootstrap);
+            if (resamples < 100) throw new UserInputException($"--bootstrap must be at least 100 resamples (got {resamples})");
             var dir = parse.GetValue(output) ?? Path.Combine("runs", sweepSpec.Name);
             var shardText = parse.GetValue(shard);
             var (shardIndex, shardCount) = shardText is null ? (0, 1) : SweepPlan.ParseShard(shardText);
@@ -37,14 +48,18 @@ public static class SweepCommand
             if (workerCount < 1) throw new UserInputException($"--workers must be at least 1 (got {workerCount})");
             bool json = parse.GetValue(CommonOptions.Json);
             var stdout = parse.InvocationConfiguration.Output;
-            return Run(sweepSpec, dir, shardIndex, shardCount, workerCount, json, stdout);
+            Directory.CreateDirectory(dir);
+            SweepReport.RecordCommand(dir, parse.Tokens.Select(t => t.Value));
+            int code = Run(sweepSpec, dir, shardIndex, shardCount, workerCount, json, stdout);
+            // A shard holds part of the grid; the report is made after `sweep merge` (or by `report`).
+            if (code == 0 && shardCount == 1 && !parse.GetValue(noReport)) Report(dir, resamples, json, stdout);
+            return code;
         });
         return command;
     }
 
     private static int Run(SweepSpec spec, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
     {
-        Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), Json.Serialize(spec), force: true);
 
         var vocab = spec.Data.Graph.Nodes;
@@ -82,6 +97,43 @@ public static class SweepCommand
         PrintBest(best, data.EntropyRate, stdout);
         return 0;
     }
+
+    /// <summary>The last step of the main job: fit the scaling laws, write the report, print the exponents with their CIs.</summary>
+    private static void Report(string dir, int resamples, bool json, TextWriter stdout)
+    {
+        var options = new ReportOptions { Force = true, Fits = new ReportFitOptions { IntervalResamples = resamples } };
+        var model = SweepReport.Build(dir, options);
+        var paths = SweepReport.Write(model, dir, options);
+        if (json) return;
+        stdout.WriteLine();
+        stdout.WriteLine("fitted scaling laws L = E + A·(x/median x)^(−α), 95% BCa wild-bootstrap intervals:");
+        foreach (var family in new[] { model.Analysis.DSlices, model.Analysis.NSlices })
+        {
+            foreach (var slice in family)
+            {
+                if (slice.Analysis is not { } a) continue;
+                var alpha = a.Intervals?["alpha"];
+                stdout.WriteLine($"  {slice.Family}, {slice.Label}: α = {a.PowerLaw.Parameters["alpha"]:F3}" +
+                    (alpha is null ? "" : $" [{alpha.Lower:F3}, {alpha.Upper:F3}]") +
+                    $", E = {a.PowerLaw.Parameters["E"]:F3}" +
+                    (a.MseRatioPowerOverExponential is { } r ? $", MSE(power)/MSE(exp) = {r:G3}" : ""));
+            }
+            if (ScalingAnalysis.ExponentSummary(family) is { } summary)
+                stdout.WriteLine($"  {family[0].Family}: α = {summary.Mean:F3} ± {summary.StdDev:F3} (mean ± s.d. over {summary.Count} slices)");
+            else if (family.Count > 0)
+                stdout.WriteLine($"  {family[0].Family}: not fitted — {family[0].NotFittedReason}");
+        }
+        if (model.Analysis.Frontier is { } f)
+        {
+            stdout.WriteLine($"  Chinchilla surface: E = {f.Surface.E:F3}, α = {f.Surface.Alpha:F3}{Interval(f.AlphaInterval)}, β = {f.Surface.Beta:F3}{Interval(f.BetaInterval)}");
+            stdout.WriteLine($"  compute-optimal: N_opt ∝ C^{f.Surface.ComputeExponentN:F3}, D_opt ∝ C^{f.Surface.ComputeExponentD:F3}");
+        }
+        else stdout.WriteLine($"  Chinchilla surface: not fitted — {model.Analysis.FrontierNotFittedReason}");
+        stdout.WriteLine($"report: {paths.Html} (and {Path.GetFileName(paths.Markdown)})");
+    }
+
+    private static string Interval((double Lower, double Upper)? interval) =>
+        interval is { } i ? $" [{i.Lower:F3}, {i.Upper:F3}]" : "";
 
     private static SweepProgress RunWithProgressBar(string name, IReadOnlyList<RunConfig> runs, ResultsStore store, IRunExecutor executor, int workers, CancellationToken cancel)
     {

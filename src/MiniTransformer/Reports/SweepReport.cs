@@ -38,8 +38,19 @@ public static class SweepReport
         var markdown = Path.ChangeExtension(html, ".md");
         AtomicFile.EnsureWritable(html, options.Force);
         AtomicFile.EnsureWritable(markdown, options.Force);
-        var model = Build(sweepDirectory, options);
-        AtomicFile.WriteAll(options.Force,
+        return Write(Build(sweepDirectory, options), html, markdown, options.Force);
+    }
+
+    /// <summary>Writes an already built report (e.g. one whose fits the caller also prints).</summary>
+    public static ReportPaths Write(ReportModel model, string sweepDirectory, ReportOptions options)
+    {
+        var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, HtmlFileName));
+        return Write(model, html, Path.ChangeExtension(html, ".md"), options.Force);
+    }
+
+    private static ReportPaths Write(ReportModel model, string html, string markdown, bool force)
+    {
+        AtomicFile.WriteAll(force,
             (html, s => Write(s, HtmlReport.Render(model))),
             (markdown, s => Write(s, MarkdownReport.Render(model, Path.GetFileName(html)))));
         return new ReportPaths(html, markdown);
