@@ -130,7 +130,7 @@ public sealed unsafe class CudaBackend : KernelBackend
         }
     }
 
-    internal override void Launch(string file, string kernel, LaunchShape shape, KernelArgs args)
+    internal override void LaunchCore(string file, string kernel, LaunchShape shape, KernelArgs args)
     {
         var items = args.Items;
         // cuLaunchKernel takes an array of pointers, one to each argument's value; every value gets an 8-byte slot

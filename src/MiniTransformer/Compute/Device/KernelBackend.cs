@@ -20,7 +20,13 @@ public abstract class KernelBackend : ComputeBackend
     private readonly Dictionary<(int SeqLen, int HeadSize, float Theta), (DeviceBuffer<float> Cos, DeviceBuffer<float> Sin)> _ropeTables = new();
 
     /// <summary>Enqueues kernel <paramref name="kernel"/> of kernels/<paramref name="file"/> (compiled on first use).</summary>
-    internal abstract void Launch(string file, string kernel, LaunchShape shape, KernelArgs args);
+    internal abstract void LaunchCore(string file, string kernel, LaunchShape shape, KernelArgs args);
+
+    /// <summary>Launches unless the grid is empty (an op on zero rows or columns does nothing; APIs reject empty grids).</summary>
+    private void Launch(string file, string kernel, LaunchShape shape, KernelArgs args)
+    {
+        if (shape.GroupsX > 0 && shape.GroupsY > 0 && shape.GroupsZ > 0) LaunchCore(file, kernel, shape, args);
+    }
 
     /// <summary>Compiles kernels/<paramref name="file"/> now (normally done on first launch); throws <see cref="KernelBuildException"/> with the build log.</summary>
     public abstract void Prepare(string file);
@@ -46,17 +52,11 @@ public abstract class KernelBackend : ComputeBackend
     protected override void AddCore(DeviceSlice<float> output, DeviceSlice<float> a, DeviceSlice<float> b, long n) =>
         Launch("elementwise.cl", "add", Strided(n), new KernelArgs().Buffer(output).Buffer(a).Buffer(b).Long(n));
 
-    protected override void FillCore(DeviceSlice<float> output, float value)
-    {
-        if (output.Length == 0) return;
+    protected override void FillCore(DeviceSlice<float> output, float value) =>
         Launch("elementwise.cl", "fill", Strided(output.Length), new KernelArgs().Buffer(output).Float(value).Long(output.Length));
-    }
 
-    protected override void CopyCore(DeviceSlice<float> output, DeviceSlice<float> input)
-    {
-        if (input.Length == 0) return;
+    protected override void CopyCore(DeviceSlice<float> output, DeviceSlice<float> input) =>
         Launch("elementwise.cl", "copy", Strided(input.Length), new KernelArgs().Buffer(output).Buffer(input).Long(input.Length));
-    }
 
     protected override void LayerNormForwardCore(DeviceSlice<float> output, DeviceSlice<float> mean, DeviceSlice<float> rstd,
         DeviceSlice<float> input, DeviceSlice<float> weight, DeviceSlice<float> bias, int rows, int cols, float epsilon) =>
@@ -131,7 +131,6 @@ public abstract class KernelBackend : ComputeBackend
         DeviceSlice<float> v, in AdamWStep step)
     {
         long n = parameters.Length;
-        if (n == 0) return;
         // Bias corrections in double, as PyTorch computes them in Python floats.
         float invBias1 = (float)(1.0 / (1.0 - Math.Pow(step.Beta1, step.Step)));
         float invBias2 = (float)(1.0 / (1.0 - Math.Pow(step.Beta2, step.Step)));
@@ -155,7 +154,6 @@ public abstract class KernelBackend : ComputeBackend
     protected override void SquaredDistanceTopKCore(DeviceSlice<int> indices, DeviceSlice<float> distances,
         DeviceSlice<float> queries, DeviceSlice<float> points, int queryCount, int pointCount, int dim, int k)
     {
-        if (queryCount == 0) return;
         Launch("topk.cl", "distance_topk", Covering(queryCount, 64),
             new KernelArgs().Buffer(indices).Buffer(distances).Buffer(queries).Buffer(points)
                 .Int(queryCount).Int(pointCount).Int(dim).Int(k));
@@ -163,7 +161,6 @@ public abstract class KernelBackend : ComputeBackend
 
     protected override void SampleWalksCore(DeviceSlice<int> tokens, DeviceWalkTables tables, int length, long firstWalk, int count, ulong seed)
     {
-        if (count == 0) return;
         Launch("walks.cl", "sample_walks", Covering(count, 64),
             new KernelArgs().Buffer(tokens).Buffer(tables.Offsets).Buffer(tables.Neighbors).Buffer(tables.Threshold)
                 .Buffer(tables.Alias).Buffer(tables.StartThreshold).Buffer(tables.StartAlias)
@@ -185,7 +182,7 @@ public abstract class KernelBackend : ComputeBackend
     {
         long groups = (items + perGroup - 1) / perGroup;
         if (groups > int.MaxValue) throw new ArgumentException($"{items} work-items exceed one launch");
-        return (int)Math.Max(groups, 1);
+        return (int)groups;
     }
 
     /// <summary>One work-item per item (the kernel bounds-checks the tail).</summary>

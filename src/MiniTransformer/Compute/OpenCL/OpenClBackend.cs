@@ -82,7 +82,7 @@ public sealed unsafe class OpenClBackend : KernelBackend
         lock (_gate) Program(file);
     }
 
-    internal override void Launch(string file, string kernel, LaunchShape shape, KernelArgs args)
+    internal override void LaunchCore(string file, string kernel, LaunchShape shape, KernelArgs args)
     {
         lock (_gate)
         {
