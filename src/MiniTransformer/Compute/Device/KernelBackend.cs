@@ -13,6 +13,8 @@ public abstract class KernelBackend : ComputeBackend
     private const int Linear = 256;
     /// <summary>Upper bound on groups for grid-stride kernels: enough to fill any device, few enough to stay cheap.</summary>
     private const int MaxStrideGroups = 4096;
+    /// <summary>Rows per partial column sum; must equal COLSUM_CHUNK in elementwise.cl and LN_CHUNK in layernorm.cl.</summary>
+    private const int RowChunk = 64;
     /// <summary>Must equal EMB_BUCKETS in kernels/embedding.cl.</summary>
     private const int EmbeddingBuckets = 32;
 
@@ -46,8 +48,14 @@ public abstract class KernelBackend : ComputeBackend
     protected override void GeluBackwardCore(DeviceSlice<float> dInput, DeviceSlice<float> input, DeviceSlice<float> dOutput, long n) =>
         Launch("elementwise.cl", "gelu_backward", Strided(n), new KernelArgs().Buffer(dInput).Buffer(input).Buffer(dOutput).Long(n));
 
-    protected override void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate) =>
-        Launch("elementwise.cl", "column_sum", Covering(cols), new KernelArgs().Buffer(dst).Buffer(src).Int(rows).Int(cols).Int(accumulate));
+    protected override void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate)
+    {
+        int chunks = ChunkCount(rows);
+        var partials = Scratch("column_partials", (long)chunks * cols);
+        Launch("elementwise.cl", "column_sum_chunks", Covering((long)chunks * cols),
+            new KernelArgs().Buffer(partials).Buffer(src).Int(rows).Int(cols));
+        Launch("elementwise.cl", "column_sum", Covering(cols), new KernelArgs().Buffer(dst).Buffer(partials).Int(chunks).Int(cols).Int(accumulate));
+    }
 
     protected override void AddCore(DeviceSlice<float> output, DeviceSlice<float> a, DeviceSlice<float> b, long n) =>
         Launch("elementwise.cl", "add", Strided(n), new KernelArgs().Buffer(output).Buffer(a).Buffer(b).Long(n));
@@ -68,8 +76,14 @@ public abstract class KernelBackend : ComputeBackend
         DeviceSlice<float> mean, DeviceSlice<float> rstd, int rows, int cols)
     {
         // Parameter gradients first: they read dOutput, which the input kernel's caller may alias with dInput.
-        Launch("layernorm.cl", "layernorm_backward_params", Covering(cols),
-            new KernelArgs().Buffer(dWeight).Buffer(dBias).Buffer(dOutput).Buffer(input).Buffer(mean).Buffer(rstd).Int(rows).Int(cols));
+        int chunks = ChunkCount(rows);
+        var partials = Scratch("layernorm_partials", 2L * chunks * cols);
+        Launch("layernorm.cl", "layernorm_backward_params", Covering((long)chunks * cols),
+            new KernelArgs().Buffer(partials).Buffer(dOutput).Buffer(input).Buffer(mean).Buffer(rstd).Int(rows).Int(cols));
+        Launch("elementwise.cl", "column_sum", Covering(cols),
+            new KernelArgs().Buffer(dBias).Buffer(partials.Slice(0, (long)chunks * cols)).Int(chunks).Int(cols).Int(true));
+        Launch("elementwise.cl", "column_sum", Covering(cols),
+            new KernelArgs().Buffer(dWeight).Buffer(partials.Slice((long)chunks * cols, (long)chunks * cols)).Int(chunks).Int(cols).Int(true));
         Launch("layernorm.cl", "layernorm_backward_input", LaunchShape.Linear(rows, RowGroup),
             new KernelArgs().Buffer(dInput).Buffer(dOutput).Buffer(input).Buffer(weight).Buffer(mean).Buffer(rstd).Int(cols));
     }
@@ -184,6 +198,8 @@ public abstract class KernelBackend : ComputeBackend
         if (groups > int.MaxValue) throw new ArgumentException($"{items} work-items exceed one launch");
         return (int)groups;
     }
+
+    private static int ChunkCount(int rows) => (rows + RowChunk - 1) / RowChunk;
 
     /// <summary>One work-item per item (the kernel bounds-checks the tail).</summary>
     private static LaunchShape Covering(long items, int local = Linear) => LaunchShape.Linear(Groups(items, local), local);
