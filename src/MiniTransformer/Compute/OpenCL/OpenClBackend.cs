@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using MiniTransformer.Compute.Device;
 using static MiniTransformer.Compute.OpenCL.OpenClNative;
