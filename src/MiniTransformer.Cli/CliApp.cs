@@ -38,6 +38,7 @@ public static class CliApp
     {
         var root = new RootCommand("MiniTransformer: scaling-law experiments on synthetic data — data, kernels, training, sweeps, fits, reports.");
         root.Options.Add(CommonOptions.Json);
+        root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         return root;

@@ -19,7 +19,7 @@ public static class ProfileCommand
         var steps = new Option<int>("--steps") { Description = "Un-instrumented steps timed for the step rate (median)", DefaultValueFactory = _ => 5 };
         var model = new ModelOptions();
         var seed = CommonOptions.Seed();
-        var backend = TrainCommand.BackendOption();
+        var backend = CommonOptions.Backend();
         var command = new Command("profile", "Profile one training step per op: time, FLOPs, bytes, GFLOP/s (random tokens)")
         {
             vocab, context, batch, steps, seed, backend,

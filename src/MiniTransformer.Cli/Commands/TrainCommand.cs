@@ -32,7 +32,7 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 1000 };
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint (same options and data)" };
         var seed = CommonOptions.Seed();
-        var backend = BackendOption();
+        var backend = CommonOptions.Backend();
         var output = new Option<string>("--out") { Description = "Run record to write (JSON)", Required = true };
         var force = CommonOptions.Force();
 
@@ -97,18 +97,6 @@ public static class TrainCommand
         });
         return command;
     }
-
-    /// <summary>--backend cpu|opencl|cuda; the default is MT_BACKEND, else cpu.</summary>
-    public static Option<BackendKind> BackendOption() => new("--backend")
-    {
-        Description = "Compute backend: cpu, opencl or cuda (default: $MT_BACKEND, else cpu)",
-        DefaultValueFactory = _ => Backends.KindFromEnvironment(),
-        CustomParser = r =>
-        {
-            try { return Backends.Parse(r.Tokens.Count > 0 ? r.Tokens[0].Value : ""); }
-            catch (UserInputException e) { r.AddError(e.Message); return default; }
-        },
-    };
 }
 
 /// <summary>The architecture options shared by <c>train</c> and <c>profile</c>.</summary>

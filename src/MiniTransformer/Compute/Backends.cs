@@ -1,4 +1,6 @@
 using MiniTransformer.Compute.Cpu;
+using MiniTransformer.Compute.Cuda;
+using MiniTransformer.Compute.OpenCL;
 
 namespace MiniTransformer.Compute;
 
@@ -11,8 +13,8 @@ public static class Backends
     public static ComputeBackend Create(BackendKind kind) => kind switch
     {
         BackendKind.Cpu => new CpuBackend(),
-        BackendKind.OpenCL => throw new BackendUnavailableException(kind, "not built yet"),
-        BackendKind.Cuda => throw new BackendUnavailableException(kind, "not built yet"),
+        BackendKind.OpenCL => new OpenClBackend(),
+        BackendKind.Cuda => new CudaBackend(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
