@@ -41,6 +41,9 @@ public static class CliApp
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
+        AddToGroup(root, "data", "Generate and inspect data sets", DataGraphCommand.Create());
+        AddToGroup(root, "data", "Generate and inspect data sets", DataWalksCommand.Create());
+        AddToGroup(root, "data", "Generate and inspect data sets", DataInspectCommand.Create());
         return root;
     }
 
