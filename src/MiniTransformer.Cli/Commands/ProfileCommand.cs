@@ -20,9 +20,10 @@ public static class ProfileCommand
         var model = new ModelOptions();
         var seed = CommonOptions.Seed();
         var backend = CommonOptions.Backend();
+        var threads = TrainCommand.ThreadsOption();
         var command = new Command("profile", "Profile one training step per op: time, FLOPs, bytes, GFLOP/s (random tokens)")
         {
-            vocab, context, batch, steps, seed, backend,
+            vocab, context, batch, steps, seed, backend, threads,
         };
         model.AddTo(command);
         command.SetAction(parse =>
@@ -31,7 +32,7 @@ public static class ProfileCommand
             int b = parse.GetValue(batch), timed = parse.GetValue(steps);
             if (b < 1) throw new UserInputException($"--batch {b} must be at least 1");
             if (timed < 1) throw new UserInputException($"--steps {timed} must be at least 1");
-            using var device = Backends.Create(parse.GetValue(backend));
+            using var device = TrainCommand.CreateBackend(parse.GetValue(backend), parse.GetValue(threads));
             var profile = StepProfiler.Profile(device, config, b, parse.GetValue(seed), timedSteps: timed);
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(CommonOptions.Json))
