@@ -34,8 +34,26 @@ __kernel void copy(__global float* out, const long offOut, __global const float*
     for (long i = get_global_id(0); i < n; i += get_global_size(0)) out[i] = inp[i];
 }
 
-// dst[j] (+)= sum over rows of src[:, j]: one work-item per column, rows added in order (deterministic),
-// neighbouring work-items read neighbouring columns.
+// Column sums in two fixed-order stages, so a GPU gets cols × ceil(rows/COLSUM_CHUNK) work-items instead of cols:
+// column_sum_chunks writes partials[c, j] = Σ of rows [c·CHUNK, (c+1)·CHUNK) of column j, rows in order; then
+// column_sum adds the partials of each column in chunk order. The partition depends only on rows, so the bits do too.
+#define COLSUM_CHUNK 64
+
+__kernel void column_sum_chunks(__global float* partials, const long offPartials, __global const float* src, const long offSrc,
+                                const int rows, const int cols)
+{
+    const long g = get_global_id(0);
+    const int chunks = (rows + COLSUM_CHUNK - 1) / COLSUM_CHUNK;
+    if (g >= (long)chunks * cols) return;
+    const int j = g % cols, chunk = g / cols;
+    src += offSrc;
+    const int end = (chunk + 1) * COLSUM_CHUNK < rows ? (chunk + 1) * COLSUM_CHUNK : rows;
+    float s = 0.0f;
+    for (int r = chunk * COLSUM_CHUNK; r < end; r++) s += src[(long)r * cols + j];
+    partials[offPartials + g] = s;
+}
+
+// dst[j] (+)= Σ_r src[r, j]: one work-item per column, rows in order; neighbouring work-items read neighbouring columns.
 __kernel void column_sum(__global float* dst, const long offDst, __global const float* src, const long offSrc,
                          const int rows, const int cols, const int accumulate)
 {

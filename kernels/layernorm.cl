@@ -1,6 +1,6 @@
 // LayerNorm over rows of `cols`: forward saves mean and rstd = 1/sqrt(var + eps) (biased variance, two-pass);
 // backward accumulates into dInput, dWeight, dBias (llm.c semantics). One work-group of ROW_WG per row;
-// parameter gradients use one work-item per column summing rows in order, so no atomics and fixed rounding.
+// parameter gradients are fixed-order column sums in two stages, so no atomics and fixed rounding.
 #include "common.cl"
 
 __kernel void layernorm_forward(__global float* out, const long offOut, __global float* mean, const long offMean,
@@ -67,21 +67,29 @@ __kernel void layernorm_backward_input(__global float* dInp, const long offDIn, 
     }
 }
 
-__kernel void layernorm_backward_params(__global float* dWeight, const long offDW, __global float* dBias, const long offDB,
+// Parameter gradients, stage 1 of 2 (stage 2 is column_sum in elementwise.cl): for each chunk of LN_CHUNK rows and
+// column j, partials[chunk, j] = Σ dy (the bias gradient) and partials[chunks + chunk, j] = Σ dy·x̂ (the weight
+// gradient), rows in order. Fixed partition, so the result's bits depend on the shapes only.
+#define LN_CHUNK 64
+
+__kernel void layernorm_backward_params(__global float* partials, const long offPartials,
                                         __global const float* dOut, const long offDOut, __global const float* inp, const long offIn,
                                         __global const float* mean, const long offMean, __global const float* rstd, const long offRstd,
                                         const int rows, const int cols)
 {
-    const int j = get_global_id(0);
-    if (j >= cols) return;
-    dOut += offDOut; inp += offIn; mean += offMean; rstd += offRstd;
+    const long g = get_global_id(0);
+    const int chunks = (rows + LN_CHUNK - 1) / LN_CHUNK;
+    if (g >= (long)chunks * cols) return;
+    const int j = g % cols, chunk = g / cols;
+    dOut += offDOut; inp += offIn; mean += offMean; rstd += offRstd; partials += offPartials;
+    const int end = (chunk + 1) * LN_CHUNK < rows ? (chunk + 1) * LN_CHUNK : rows;
     float db = 0.0f, dw = 0.0f;
-    for (int r = 0; r < rows; r++) {
+    for (int r = chunk * LN_CHUNK; r < end; r++) {
         long idx = (long)r * cols + j;
         float dy = dOut[idx];
         db += dy;
         dw += dy * (inp[idx] - mean[r]) * rstd[r];
     }
-    dBias[offDB + j] += db;
-    dWeight[offDW + j] += dw;
+    partials[g] = db;
+    partials[(long)chunks * cols + g] = dw;
 }

@@ -14,15 +14,22 @@ namespace MiniTransformer.Bench;
 /// Each iteration enqueues the op and synchronises. GFLOP/s and GB/s come from the op's declared cost
 /// (<see cref="OpCosts"/>) over the measured mean; "copy" is the device's own copy bandwidth to compare GB/s against.
 /// Run: dotnet run -c Release --project bench/MiniTransformer.Bench -- --filter '*DeviceOp*' --job short
+/// (MT_BENCH_BACKENDS=cuda restricts the backends; --inProcess skips the per-case build and process start.)
 /// </summary>
 [Config(typeof(RateConfig))]
 public class DeviceOpBenchmarks
 {
     private const int Batch = 32, SeqLen = 50, Tokens = Batch * SeqLen, HeadSize = 32;
 
+    /// <summary>Comma-separated backends to measure (e.g. "cuda" on a GPU machine); unset means every one that opens.</summary>
+    public const string BackendsVariable = "MT_BENCH_BACKENDS";
+
     public static IEnumerable<string> AvailableBackends()
     {
-        foreach (var kind in new[] { BackendKind.Cpu, BackendKind.OpenCL, BackendKind.Cuda })
+        var wanted = Environment.GetEnvironmentVariable(BackendsVariable) is { Length: > 0 } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Backends.Parse).ToArray()
+            : [BackendKind.Cpu, BackendKind.OpenCL, BackendKind.Cuda];
+        foreach (var kind in wanted)
         {
             try { Backends.Create(kind).Dispose(); }
             catch (BackendUnavailableException) { continue; }

@@ -21,6 +21,9 @@ public sealed unsafe class CudaBackend : KernelBackend
     private readonly object _gate = new();
     private bool _disposed;
 
+    /// <summary>PTX per (file, architecture) for the life of the process: NVRTC runs once per kernel file, not once per backend.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string File, int Architecture), byte[]> PtxCache = new();
+
     /// <param name="ordinal">CUDA device index (as listed by `devices`).</param>
     public CudaBackend(int ordinal = 0)
     {
@@ -130,7 +133,7 @@ public sealed unsafe class CudaBackend : KernelBackend
         }
     }
 
-    internal override void Launch(string file, string kernel, LaunchShape shape, KernelArgs args)
+    internal override void LaunchCore(string file, string kernel, LaunchShape shape, KernelArgs args)
     {
         var items = args.Items;
         // cuLaunchKernel takes an array of pointers, one to each argument's value; every value gets an 8-byte slot
@@ -154,20 +157,40 @@ public sealed unsafe class CudaBackend : KernelBackend
     }
 
     /// <summary>Compiles <paramref name="source"/> with the prelude and loads it; NVRTC errors become <see cref="KernelBuildException"/>.</summary>
-    internal nint BuildModule(string file, string source)
+    internal nint BuildModule(string file, string source) => Load(file, Compile(file, source));
+
+    private byte[] Compile(string file, string source) => _nvrtc.CompileToPtx(file, CudaPrelude.Source + source, CompileOptions);
+
+    /// <summary>Loads PTX (JIT-compiled by the driver); a JIT failure reports the driver's error log.</summary>
+    private nint Load(string file, byte[] ptx)
     {
-        var ptx = _nvrtc.CompileToPtx(file, CudaPrelude.Source + source, CompileOptions);
+        const int errorLogBuffer = 5, errorLogBufferSize = 6; // CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES
+        const int logBytes = 8192;
+        var log = new byte[logBytes];
         nint module;
+        int status;
         fixed (byte* image = ptx)
-            _driver.Check(_driver.cuModuleLoadDataEx(&module, image, 0, null, null),
-                $"cuModuleLoadDataEx({file}; NVRTC {_nvrtc.Version}, compute_{_architecture})");
+        fixed (byte* logBuffer = log)
+        {
+            int* options = stackalloc int[] { errorLogBuffer, errorLogBufferSize };
+            void** values = stackalloc void*[] { logBuffer, (void*)(nint)logBytes };
+            status = _driver.cuModuleLoadDataEx(&module, image, 2, options, values);
+        }
+        if (status != 0)
+        {
+            string jitLog = Encoding.UTF8.GetString(log).TrimEnd('\0').Trim();
+            throw new InvalidOperationException(
+                $"CUDA cuModuleLoadDataEx({file}; NVRTC {_nvrtc.Version}, compute_{_architecture}) failed: {_driver.ErrorName(status)} ({status})" +
+                (jitLog.Length > 0 ? $"{Environment.NewLine}{jitLog}" : ""));
+        }
         return module;
     }
 
     private nint Module(string file)
     {
         if (_modules.TryGetValue(file, out var module)) return module;
-        module = BuildModule(file, KernelSource.Load(file));
+        var ptx = PtxCache.GetOrAdd((file, _architecture), key => Compile(key.File, KernelSource.Load(key.File)));
+        module = Load(file, ptx);
         _modules[file] = module;
         return module;
     }

@@ -83,6 +83,7 @@ internal sealed unsafe class Nvrtc
             if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } root)
                 directories.Add(System.IO.Path.Combine(root, "lib64"));
         directories.AddRange(["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu"]);
+        directories.AddRange(PythonWheelDirectories());
         foreach (var directory in directories)
             foreach (var soname in Sonames)
             {
@@ -91,7 +92,26 @@ internal sealed unsafe class Nvrtc
                 try { return (new Nvrtc(library, path), null); }
                 catch (EntryPointNotFoundException e) { return (null, $"{path} is unusable: {e.Message}"); }
             }
-        return (null, $"NVRTC not found (tried {string.Join(", ", Sonames)} in the loader path, $CUDA_HOME/lib64 and /usr/local/cuda/lib64; set {PathVariable} to its path)");
+        return (null, $"NVRTC not found (tried {string.Join(", ", Sonames)} in the loader path, $CUDA_HOME/lib64, " +
+                      $"/usr/local/cuda/lib64 and Python's nvidia-cuda-nvrtc wheels; set {PathVariable} to a libnvrtc path)");
+    }
+
+    /// <summary>
+    /// Where pip puts NVRTC (the nvidia-cuda-nvrtc wheels PyTorch depends on): GPU machines often have it without a
+    /// CUDA toolkit. The wheel's libnvrtc finds its builtins library beside itself.
+    /// </summary>
+    private static IEnumerable<string> PythonWheelDirectories()
+    {
+        var roots = new List<string> { "/usr/local/lib", "/usr/lib", "/opt/conda/lib" };
+        if (Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home) roots.Add(System.IO.Path.Combine(home, ".local", "lib"));
+        if (Environment.GetEnvironmentVariable("VIRTUAL_ENV") is { Length: > 0 } venv) roots.Add(System.IO.Path.Combine(venv, "lib"));
+        foreach (var root in roots.Where(Directory.Exists))
+            foreach (var python in Directory.EnumerateDirectories(root, "python3*"))
+                foreach (var packages in new[] { "site-packages", "dist-packages" })
+                {
+                    string lib = System.IO.Path.Combine(python, packages, "nvidia", "cuda_nvrtc", "lib");
+                    if (Directory.Exists(lib)) yield return lib;
+                }
     }
 
     /// <summary>The newest virtual architecture this NVRTC can target that the device (compute capability major.minor) runs.</summary>

@@ -13,6 +13,8 @@ public abstract class KernelBackend : ComputeBackend
     private const int Linear = 256;
     /// <summary>Upper bound on groups for grid-stride kernels: enough to fill any device, few enough to stay cheap.</summary>
     private const int MaxStrideGroups = 4096;
+    /// <summary>Rows per partial column sum; must equal COLSUM_CHUNK in elementwise.cl and LN_CHUNK in layernorm.cl.</summary>
+    private const int RowChunk = 64;
     /// <summary>Must equal EMB_BUCKETS in kernels/embedding.cl.</summary>
     private const int EmbeddingBuckets = 32;
 
@@ -20,7 +22,13 @@ public abstract class KernelBackend : ComputeBackend
     private readonly Dictionary<(int SeqLen, int HeadSize, float Theta), (DeviceBuffer<float> Cos, DeviceBuffer<float> Sin)> _ropeTables = new();
 
     /// <summary>Enqueues kernel <paramref name="kernel"/> of kernels/<paramref name="file"/> (compiled on first use).</summary>
-    internal abstract void Launch(string file, string kernel, LaunchShape shape, KernelArgs args);
+    internal abstract void LaunchCore(string file, string kernel, LaunchShape shape, KernelArgs args);
+
+    /// <summary>Launches unless the grid is empty (an op on zero rows or columns does nothing; APIs reject empty grids).</summary>
+    private void Launch(string file, string kernel, LaunchShape shape, KernelArgs args)
+    {
+        if (shape.GroupsX > 0 && shape.GroupsY > 0 && shape.GroupsZ > 0) LaunchCore(file, kernel, shape, args);
+    }
 
     /// <summary>Compiles kernels/<paramref name="file"/> now (normally done on first launch); throws <see cref="KernelBuildException"/> with the build log.</summary>
     public abstract void Prepare(string file);
@@ -40,23 +48,23 @@ public abstract class KernelBackend : ComputeBackend
     protected override void GeluBackwardCore(DeviceSlice<float> dInput, DeviceSlice<float> input, DeviceSlice<float> dOutput, long n) =>
         Launch("elementwise.cl", "gelu_backward", Strided(n), new KernelArgs().Buffer(dInput).Buffer(input).Buffer(dOutput).Long(n));
 
-    protected override void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate) =>
-        Launch("elementwise.cl", "column_sum", Covering(cols), new KernelArgs().Buffer(dst).Buffer(src).Int(rows).Int(cols).Int(accumulate));
+    protected override void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate)
+    {
+        int chunks = ChunkCount(rows);
+        var partials = Scratch("column_partials", (long)chunks * cols);
+        Launch("elementwise.cl", "column_sum_chunks", Covering((long)chunks * cols),
+            new KernelArgs().Buffer(partials).Buffer(src).Int(rows).Int(cols));
+        Launch("elementwise.cl", "column_sum", Covering(cols), new KernelArgs().Buffer(dst).Buffer(partials).Int(chunks).Int(cols).Int(accumulate));
+    }
 
     protected override void AddCore(DeviceSlice<float> output, DeviceSlice<float> a, DeviceSlice<float> b, long n) =>
         Launch("elementwise.cl", "add", Strided(n), new KernelArgs().Buffer(output).Buffer(a).Buffer(b).Long(n));
 
-    protected override void FillCore(DeviceSlice<float> output, float value)
-    {
-        if (output.Length == 0) return;
+    protected override void FillCore(DeviceSlice<float> output, float value) =>
         Launch("elementwise.cl", "fill", Strided(output.Length), new KernelArgs().Buffer(output).Float(value).Long(output.Length));
-    }
 
-    protected override void CopyCore(DeviceSlice<float> output, DeviceSlice<float> input)
-    {
-        if (input.Length == 0) return;
+    protected override void CopyCore(DeviceSlice<float> output, DeviceSlice<float> input) =>
         Launch("elementwise.cl", "copy", Strided(input.Length), new KernelArgs().Buffer(output).Buffer(input).Long(input.Length));
-    }
 
     protected override void LayerNormForwardCore(DeviceSlice<float> output, DeviceSlice<float> mean, DeviceSlice<float> rstd,
         DeviceSlice<float> input, DeviceSlice<float> weight, DeviceSlice<float> bias, int rows, int cols, float epsilon) =>
@@ -68,8 +76,14 @@ public abstract class KernelBackend : ComputeBackend
         DeviceSlice<float> mean, DeviceSlice<float> rstd, int rows, int cols)
     {
         // Parameter gradients first: they read dOutput, which the input kernel's caller may alias with dInput.
-        Launch("layernorm.cl", "layernorm_backward_params", Covering(cols),
-            new KernelArgs().Buffer(dWeight).Buffer(dBias).Buffer(dOutput).Buffer(input).Buffer(mean).Buffer(rstd).Int(rows).Int(cols));
+        int chunks = ChunkCount(rows);
+        var partials = Scratch("layernorm_partials", 2L * chunks * cols);
+        Launch("layernorm.cl", "layernorm_backward_params", Covering((long)chunks * cols),
+            new KernelArgs().Buffer(partials).Buffer(dOutput).Buffer(input).Buffer(mean).Buffer(rstd).Int(rows).Int(cols));
+        Launch("elementwise.cl", "column_sum", Covering(cols),
+            new KernelArgs().Buffer(dBias).Buffer(partials.Slice(0, (long)chunks * cols)).Int(chunks).Int(cols).Int(true));
+        Launch("elementwise.cl", "column_sum", Covering(cols),
+            new KernelArgs().Buffer(dWeight).Buffer(partials.Slice((long)chunks * cols, (long)chunks * cols)).Int(chunks).Int(cols).Int(true));
         Launch("layernorm.cl", "layernorm_backward_input", LaunchShape.Linear(rows, RowGroup),
             new KernelArgs().Buffer(dInput).Buffer(dOutput).Buffer(input).Buffer(weight).Buffer(mean).Buffer(rstd).Int(cols));
     }
@@ -131,7 +145,6 @@ public abstract class KernelBackend : ComputeBackend
         DeviceSlice<float> v, in AdamWStep step)
     {
         long n = parameters.Length;
-        if (n == 0) return;
         // Bias corrections in double, as PyTorch computes them in Python floats.
         float invBias1 = (float)(1.0 / (1.0 - Math.Pow(step.Beta1, step.Step)));
         float invBias2 = (float)(1.0 / (1.0 - Math.Pow(step.Beta2, step.Step)));
@@ -155,7 +168,6 @@ public abstract class KernelBackend : ComputeBackend
     protected override void SquaredDistanceTopKCore(DeviceSlice<int> indices, DeviceSlice<float> distances,
         DeviceSlice<float> queries, DeviceSlice<float> points, int queryCount, int pointCount, int dim, int k)
     {
-        if (queryCount == 0) return;
         Launch("topk.cl", "distance_topk", Covering(queryCount, 64),
             new KernelArgs().Buffer(indices).Buffer(distances).Buffer(queries).Buffer(points)
                 .Int(queryCount).Int(pointCount).Int(dim).Int(k));
@@ -163,7 +175,6 @@ public abstract class KernelBackend : ComputeBackend
 
     protected override void SampleWalksCore(DeviceSlice<int> tokens, DeviceWalkTables tables, int length, long firstWalk, int count, ulong seed)
     {
-        if (count == 0) return;
         Launch("walks.cl", "sample_walks", Covering(count, 64),
             new KernelArgs().Buffer(tokens).Buffer(tables.Offsets).Buffer(tables.Neighbors).Buffer(tables.Threshold)
                 .Buffer(tables.Alias).Buffer(tables.StartThreshold).Buffer(tables.StartAlias)
@@ -185,8 +196,10 @@ public abstract class KernelBackend : ComputeBackend
     {
         long groups = (items + perGroup - 1) / perGroup;
         if (groups > int.MaxValue) throw new ArgumentException($"{items} work-items exceed one launch");
-        return (int)Math.Max(groups, 1);
+        return (int)groups;
     }
+
+    private static int ChunkCount(int rows) => (rows + RowChunk - 1) / RowChunk;
 
     /// <summary>One work-item per item (the kernel bounds-checks the tail).</summary>
     private static LaunchShape Covering(long items, int local = Linear) => LaunchShape.Linear(Groups(items, local), local);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using MiniTransformer.Compute.Device;
 using static MiniTransformer.Compute.OpenCL.OpenClNative;
@@ -82,7 +81,7 @@ public sealed unsafe class OpenClBackend : KernelBackend
         lock (_gate) Program(file);
     }
 
-    internal override void Launch(string file, string kernel, LaunchShape shape, KernelArgs args)
+    internal override void LaunchCore(string file, string kernel, LaunchShape shape, KernelArgs args)
     {
         lock (_gate)
         {
