@@ -17,7 +17,7 @@ public static class DataGraphCommand
         kind.CompletionSources.Add(GraphSpec.Kinds);
         var nodes = new Option<int>("--nodes") { Description = "Number of nodes (= vocabulary of walks on the graph)", DefaultValueFactory = _ => reference.Nodes };
         var edges = new Option<long>("--edges") { Description = "er-gnm: exact number of edges", DefaultValueFactory = _ => reference.Edges!.Value };
-        var p = new Option<double>("--p") { Description = "er-gnp: edge probability in [0, 1] (default: mean degree of the 8,192/53,292 graph)", DefaultValueFactory = _ => defaultP };
+        var p = new Option<double>("--p") { Description = "er-gnp: edge probability in [0, 1]; the default gives the mean degree of the 8,192/53,292 graph", DefaultValueFactory = _ => defaultP };
         var m = new Option<int>("--m") { Description = "ba: edges each new node attaches (seed graph: complete graph on m nodes)", DefaultValueFactory = _ => 6 };
         var kappa = new Option<double?>("--kappa") { Description = "Give edges i.i.d. integer weights with Pr(W = k) ∝ k^(−κ) on [kmin, kmax]; omit for an unweighted graph" };
         var kmin = new Option<uint>("--kmin") { Description = "Smallest edge weight (with --kappa)", DefaultValueFactory = _ => 1 };

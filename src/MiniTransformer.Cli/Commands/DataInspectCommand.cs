@@ -59,7 +59,8 @@ public static class DataInspectCommand
         if (s.EntropyRateNats is { } h) w.WriteLine($"entropy rate (from sidecar): {h:F6} nats/token");
         if (s.EmpiricalNllNats is { } mean)
             w.WriteLine($"mean −ln P(next | current) over {s.Transitions:N0} transitions: {mean:F6} ± {s.EmpiricalNllStdErr:F6} nats; transitions that are not edges of {s.GraphFile}: {s.NonEdgeTransitions:N0}");
-        else if (s.GraphFile is not null) w.WriteLine($"graph file {s.GraphFile} not found; transitions not checked");
+        else if (s.GraphCheck == "graph_file_missing") w.WriteLine($"graph file {s.GraphFile} not found; transitions not checked");
+        else if (s.GraphCheck == "graph_file_changed") w.WriteLine($"graph file {s.GraphFile} has a different node count now; transitions not checked");
     }
 
     private static string SidecarOf(string path) => Path.ChangeExtension(path, ".json");

@@ -166,6 +166,20 @@ public sealed class DataCliTests : IDisposable
     }
 
     [Fact]
+    public void DefaultsMakeTheReferenceGraphAndAMillionTokens()
+    {
+        Assert.Equal(0, Run("data", "graph", "--out", P("g.bin")).Code);
+        var graph = JsonNode.Parse(File.ReadAllText(P("g.json")))!;
+        Assert.Equal(8192, graph["node_count"]!.GetValue<int>());
+        Assert.Equal(53_292, graph["edge_count"]!.GetValue<long>());
+        Assert.Equal(0, Run("data", "walks", "--graph", P("g.bin"), "--out", P("w.bin")).Code);
+        var walks = JsonNode.Parse(File.ReadAllText(P("w.json")))!;
+        Assert.Equal(50, walks["sequence_length"]!.GetValue<int>());
+        Assert.Equal(20_000, walks["sequence_count"]!.GetValue<long>());
+        Assert.Equal(1_000_000 * 4, new FileInfo(P("w.bin")).Length);
+    }
+
+    [Fact]
     public void WalkSidecarAndInspectReportTheEntropyRate()
     {
         var graph = MakeGraph();
@@ -187,5 +201,11 @@ public sealed class DataCliTests : IDisposable
         Assert.Equal(800, graphStats["edges"]!.GetValue<long>());
         Assert.Equal(h, graphStats["entropy_rate_nats"]!.GetValue<double>());
         Assert.Contains("nats/token", Run("data", "inspect", P("w.bin")).Out);
+
+        // The walk file stays inspectable after its graph file is replaced or removed; only the transition check is skipped.
+        Assert.Equal(0, Run("data", "graph", "--nodes", "300", "--edges", "800", "--out", graph, "--force").Code);
+        Assert.Equal("graph_file_changed", JsonNode.Parse(Run("data", "inspect", P("w.bin"), "--json").Out)!["stats"]!["graph_check"]!.GetValue<string>());
+        File.Delete(graph);
+        Assert.Equal("graph_file_missing", JsonNode.Parse(Run("data", "inspect", P("w.bin"), "--json").Out)!["stats"]!["graph_check"]!.GetValue<string>());
     }
 }

@@ -46,6 +46,21 @@ public class GraphGeneratorTests
     }
 
     [Fact]
+    public void GnpExtremesAreEmptyAndComplete()
+    {
+        Assert.Empty(ErdosRenyi.SampleGnp(100, 0, 1));
+        Assert.Equal(Enumerable.Range(0, 4950).Select(i => (long)i), ErdosRenyi.SampleGnp(100, 1, 1));
+    }
+
+    [Fact]
+    public void HugeSparseGraphsCostWhatTheirEdgesCost()
+    {
+        // 2·10⁷ nodes (2·10¹⁴ pairs, 1.2·10⁷ chunks of 2²⁴) with 1,000 edges: the chunk count must stay bounded.
+        var graph = new GraphSpec(GraphSpec.ErGnm, 20_000_000, Edges: 1000, Seed: 2).Generate();
+        Assert.Equal(1000, graph.EdgeCount);
+    }
+
+    [Fact]
     public void GnmIsUniformOverEdgeSets()
     {
         // n = 4 has 6 pairs; each of the C(6, 3) = 20 three-edge graphs must be equally likely.

@@ -10,15 +10,17 @@ public class WalkSamplerTests
         new GraphSpec(GraphSpec.ErGnm, n, Edges: m, Weights: new PowerLawWeights(1, 1, 10), Seed: 4).Generate();
 
     [Theory]
-    [InlineData(1, 37)]
-    [InlineData(8, 37)]
-    [InlineData(16, 37)]
-    [InlineData(16, 1)]
-    [InlineData(16, 50)]
-    public void MatchesTheReferenceDefinitionOfAWalk(int lanes, int length)
+    [InlineData(1, 37, true)]
+    [InlineData(8, 37, true)]
+    [InlineData(16, 37, true)]
+    [InlineData(16, 1, true)]
+    [InlineData(16, 50, true)]
+    [InlineData(1, 37, false)] // unweighted: the sampler's uniform-table shortcut
+    [InlineData(16, 50, false)]
+    public void MatchesTheReferenceDefinitionOfAWalk(int lanes, int length, bool weighted)
     {
         if (lanes > WalkSampler.BestLanes) Assert.Skip($"this CPU has no {lanes}-lane vector path");
-        var tables = WalkTableBuilder.Build(WeightedEr());
+        var tables = WalkTableBuilder.Build(weighted ? WeightedEr() : new GraphSpec(GraphSpec.ErGnm, 300, Edges: 1500, Seed: 4).Generate());
         const int count = 300; // not a multiple of the group width: the scalar tail runs too
         var tokens = new uint[count * length];
         // Streams straddle 2³² so the high counter word changes inside a vector group.

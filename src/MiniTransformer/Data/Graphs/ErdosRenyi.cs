@@ -4,8 +4,8 @@ namespace MiniTransformer.Data.Graphs;
 /// Erdős–Rényi graphs as sorted pair indices (<see cref="PairIndex"/>).
 ///
 /// G(n, p): geometric skipping (Batagelj &amp; Brandes 2005) — the gap to the next edge is Geometric(p), one
-/// logarithm per edge, O(n + m). The pair space is cut into fixed chunks of 2²⁴ pairs, each skipped through with its
-/// own Philox stream; since Bernoulli trials are memoryless a chunk can start fresh at its boundary, so chunks run
+/// logarithm per edge, O(n + m). The pair space is cut into fixed chunks — 2²⁴ pairs, or N/1024 when that is larger
+/// so huge sparse graphs do not pay per chunk — each skipped through with its own Philox stream; since Bernoulli trials are memoryless a chunk can start fresh at its boundary, so chunks run
 /// in parallel and the graph is the same for every thread count.
 ///
 /// G(n, M): draw G(n, p = M/N) (N = pair count), then delete a uniform random subset of the surplus or add uniform
@@ -15,18 +15,20 @@ namespace MiniTransformer.Data.Graphs;
 /// </summary>
 public static class ErdosRenyi
 {
-    private const long ChunkPairs = 1L << 24;
+    private const long MinChunkPairs = 1L << 24, MaxChunks = 1024;
 
     public static long[] SampleGnp(int nodeCount, double p, ulong seed)
     {
         long pairs = PairIndex.PairCount(nodeCount);
         if (p <= 0 || pairs == 0) return [];
-        long chunks = (pairs + ChunkPairs - 1) / ChunkPairs;
+        // A function of n only, never of the thread count, so the chunk streams — and the graph — are fixed by the seed.
+        long chunkPairs = Math.Max(MinChunkPairs, (pairs + MaxChunks - 1) / MaxChunks);
+        long chunks = (pairs + chunkPairs - 1) / chunkPairs;
         var pieces = new long[chunks][];
         double logQ = Log1P(-p);
         Parallel.For(0L, chunks, c =>
         {
-            long begin = c * ChunkPairs, end = Math.Min(begin + ChunkPairs, pairs);
+            long begin = c * chunkPairs, end = Math.Min(begin + chunkPairs, pairs);
             var rng = new RandomStream(seed, RandomStream.StreamId(GraphStreamDomain.PairChunk, c));
             var found = new List<long>((int)Math.Min(int.MaxValue / 2, (end - begin) * p * 1.05 + 64));
             long i = begin - 1;

@@ -6,6 +6,8 @@ namespace MiniTransformer.Data.Walks;
 /// What `data inspect` reports about a token file. When the file is a graph walk whose graph file is still on
 /// disk, the transitions are checked against the graph and the mean of −ln P(next | current) over the file — a
 /// Monte-Carlo estimate of the entropy rate, with its standard error over sequences — is set beside the exact value.
+/// <see cref="GraphCheck"/> says whether that happened: "checked", "graph_file_missing", "graph_file_changed"
+/// (its node count no longer matches), or null for token files that are not graph walks.
 /// </summary>
 public sealed record WalkFileStats(
     int VocabSize,
@@ -15,6 +17,7 @@ public sealed record WalkFileStats(
     int DistinctTokens,
     double? EntropyRateNats,
     string? GraphFile,
+    string? GraphCheck,
     long? Transitions,
     long? NonEdgeTransitions,
     double? EmpiricalNllNats,
@@ -34,16 +37,17 @@ public sealed record WalkFileStats(
 
         string? graphPath = sidecar.Generator?["kind"]?.GetValue<string>() == WalkFile.GeneratorKind
             ? sidecar.Generator["graph_file"]?.GetValue<string>() : null;
-        if (graphPath is null || !File.Exists(graphPath))
-            return new(sidecar.VocabSize, sidecar.SequenceLength, sidecar.SequenceCount, sidecar.TokenCount, distinct,
-                sidecar.EntropyRateNats, graphPath, null, null, null, null);
+        WalkFileStats Unchecked(string? check) => new(sidecar.VocabSize, sidecar.SequenceLength, sidecar.SequenceCount,
+            sidecar.TokenCount, distinct, sidecar.EntropyRateNats, graphPath, check, null, null, null, null);
+        if (graphPath is null) return Unchecked(null);
+        if (!File.Exists(graphPath)) return Unchecked("graph_file_missing");
+        // The graph file may have been regenerated since; a different node count means it is not this walk's graph.
+        if (Graphs.GraphFile.ReadSidecar(graphPath).NodeCount != sidecar.VocabSize) return Unchecked("graph_file_changed");
 
         var graph = Graphs.GraphFile.Read(graphPath);
-        if (graph.NodeCount != sidecar.VocabSize)
-            throw new UserInputException($"'{graphPath}' has {graph.NodeCount} nodes but '{binPath}' has vocabulary {sidecar.VocabSize}");
         var (transitions, nonEdges, mean, stdErr) = TransitionNll(graph, tokens, sidecar.SequenceLength);
         return new(sidecar.VocabSize, sidecar.SequenceLength, sidecar.SequenceCount, sidecar.TokenCount, distinct,
-            sidecar.EntropyRateNats, graphPath, transitions, nonEdges, mean, stdErr);
+            sidecar.EntropyRateNats, graphPath, "checked", transitions, nonEdges, mean, stdErr);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace MiniTransformer.Data.Walks;
 /// with one walk per vector lane and feeds two steps per draw; the table lookups stay scalar but interleave across
 /// the group, so the dependent load chains of different walks overlap. A step is memory-bound, so the sampler reads
 /// a packed copy of the neighbour tables (<see cref="PackedSlot"/>: threshold, kept neighbour, alias neighbour side
-/// by side) — one cache line per step instead of three — built once per <see cref="WalkTables"/> and cached.
+/// by side) — one cache line per step instead of three — or, for an unweighted graph, the neighbour array alone;
+/// built once per <see cref="WalkTables"/> and cached.
 /// </summary>
 public static class WalkSampler
 {
@@ -39,15 +40,25 @@ public static class WalkSampler
         public int Alias;
     }
 
-    private static readonly ConditionalWeakTable<WalkTables, PackedSlot[]> PackedCache = new();
+    /// <summary>
+    /// The sampler's view of one <see cref="WalkTables"/>: packed slots, or null when every neighbour table is uniform
+    /// (an unweighted graph: every threshold uint.MaxValue with Alias[j] = j), where a step is just
+    /// Neighbors[slot] — the same node the rule picks, read from a quarter of the memory.
+    /// </summary>
+    internal sealed record Prepared(PackedSlot[]? Slots);
 
-    /// <summary>The packed slots of <paramref name="tables"/> (their arrays must not change after the first walk is sampled).</summary>
-    internal static PackedSlot[] Packed(WalkTables tables) => PackedCache.GetValue(tables, t =>
+    private static readonly ConditionalWeakTable<WalkTables, Prepared> PreparedCache = new();
+
+    /// <summary>Built on first use and cached (the tables' arrays must not change afterwards).</summary>
+    internal static Prepared Prepare(WalkTables tables) => PreparedCache.GetValue(tables, t =>
     {
+        bool uniform = true;
+        for (int j = 0; j < t.Threshold.Length && uniform; j++) uniform = t.Threshold[j] == uint.MaxValue && t.Alias[j] == j;
+        if (uniform) return new Prepared(null);
         var packed = new PackedSlot[t.Neighbors.Length];
         for (int j = 0; j < packed.Length; j++)
             packed[j] = new PackedSlot { Threshold = t.Threshold[j], Keep = t.Neighbors[j], Alias = t.Neighbors[t.Alias[j]] };
-        return packed;
+        return new Prepared(packed);
     });
 
     public static uint[] Sample(WalkTables tables, ulong seed, long firstWalk, int walkCount, int length, int threads = 0)
@@ -70,7 +81,7 @@ public static class WalkSampler
         if (walkCount < 0 || firstWalk < 0) throw new ArgumentOutOfRangeException(nameof(walkCount), "the walk range must be non-negative");
         if (tokens.Length < (long)walkCount * length) throw new ArgumentException("token buffer too small", nameof(tokens));
         if (lanes is not (1 or 8 or 16) || lanes > BestLanes) throw new ArgumentOutOfRangeException(nameof(lanes), $"{lanes} lanes are not supported on this CPU");
-        var packed = Packed(tables);
+        var prepared = Prepare(tables);
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, (walkCount + BlockWalks - 1) / BlockWalks, options, block =>
         {
@@ -78,22 +89,22 @@ public static class WalkSampler
             var span = tokens.AsSpan(first * length, count * length);
             int grouped = lanes == 1 ? 0 : count / lanes * lanes;
             for (int g = 0; g < grouped; g += lanes)
-                SampleGroup(tables, packed, seed, firstWalk + first + g, lanes, length, span.Slice(g * length, lanes * length));
+                SampleGroup(tables, prepared, seed, firstWalk + first + g, lanes, length, span.Slice(g * length, lanes * length));
             for (int i = grouped; i < count; i++)
-                SampleGroup(tables, packed, seed, firstWalk + first + i, 1, length, span.Slice(i * length, length));
+                SampleGroup(tables, prepared, seed, firstWalk + first + i, 1, length, span.Slice(i * length, length));
         });
     }
 
     /// <summary>Walks first … first + lanes − 1, each two steps per Philox draw.</summary>
     [SkipLocalsInit]
-    private static unsafe void SampleGroup(WalkTables tables, PackedSlot[] packedSlots, ulong seed, long first, int lanes, int length, Span<uint> tokenSpan)
+    private static unsafe void SampleGroup(WalkTables tables, Prepared prepared, ulong seed, long first, int lanes, int length, Span<uint> tokenSpan)
     {
         // words[k·Stride + l] = Philox word k of walk first + l for the current draw; node[l] = walk l's current node.
         uint* words = stackalloc uint[4 * Stride];
         int* node = stackalloc int[Stride];
-        fixed (int* offsets = tables.Offsets, startAlias = tables.StartAlias)
+        fixed (int* offsets = tables.Offsets, neighbors = tables.Neighbors, startAlias = tables.StartAlias)
         fixed (uint* startThreshold = tables.StartThreshold, tokens = tokenSpan)
-        fixed (PackedSlot* slots = packedSlots)
+        fixed (PackedSlot* slots = prepared.Slots)
         {
             for (int t = 0; t < length; t += 2)
             {
@@ -106,14 +117,14 @@ public static class WalkSampler
                         int slot = WalkTables.MultiplyShift(words[l], tables.NodeCount);
                         next = Select(slot, startAlias[slot], words[Stride + l], startThreshold[slot]);
                     }
-                    else next = Step(offsets, slots, node[l], words[l], words[Stride + l]);
+                    else next = Step(offsets, neighbors, slots, node[l], words[l], words[Stride + l]);
                     node[l] = next;
                     tokens[l * length + t] = (uint)next;
                 }
                 if (t + 1 == length) break;
                 for (int l = 0; l < lanes; l++)
                 {
-                    int next = Step(offsets, slots, node[l], words[2 * Stride + l], words[3 * Stride + l]);
+                    int next = Step(offsets, neighbors, slots, node[l], words[2 * Stride + l], words[3 * Stride + l]);
                     node[l] = next;
                     tokens[l * length + t + 1] = (uint)next;
                 }
@@ -138,11 +149,13 @@ public static class WalkSampler
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe int Step(int* offsets, PackedSlot* slots, int node, uint pick, uint keep)
+    private static unsafe int Step(int* offsets, int* neighbors, PackedSlot* slots, int node, uint pick, uint keep)
     {
         int begin = offsets[node];
-        var slot = slots + begin + WalkTables.MultiplyShift(pick, offsets[node + 1] - begin);
-        return Select(slot->Keep, slot->Alias, keep, slot->Threshold);
+        int slot = begin + WalkTables.MultiplyShift(pick, offsets[node + 1] - begin);
+        if (slots == null) return neighbors[slot]; // uniform tables; the same for every step, so perfectly predicted
+        var packed = slots + slot;
+        return Select(packed->Keep, packed->Alias, keep, packed->Threshold);
     }
 
     /// <summary>
