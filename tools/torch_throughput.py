@@ -3,7 +3,9 @@
 
 Same architecture as tools/gpt_reference.py (pre-LN, rotate-half RoPE, tanh-GELU MLP ×4, tied readout, μP
 multipliers), eager PyTorch on CPU with torch.optim.AdamW (foreach), torch.set_num_threads(THREADS).
-Prints one JSON line per configuration: median step time over --steps timed steps after --warmup steps.
+Prints one JSON line per configuration: median step time over --steps timed steps after --warmup steps, and the
+process CPU time per step (all threads) — tokens per CPU-second is the rate least disturbed by other work on a
+shared machine.
 
 Run: /usr/bin/python3 tools/torch_throughput.py --threads 2
 """
@@ -29,7 +31,10 @@ def run(vocab, layers, width, batch, context, steps, warmup):
     idx = torch.randint(0, vocab, (batch, context))
     tgt = torch.randint(0, vocab, (batch, context))
     times = []
+    cpu_start = None
     for i in range(warmup + steps):
+        if i == warmup:
+            cpu_start = time.process_time()
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         _, loss = ref.forward(cfg, P, idx, tgt)
@@ -37,9 +42,11 @@ def run(vocab, layers, width, batch, context, steps, warmup):
         opt.step()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
+    cpu_per_step = (time.process_time() - cpu_start) / steps
     step = statistics.median(times)
     return {"vocab": vocab, "layers": layers, "width": width, "batch": batch, "context": context,
             "threads": torch.get_num_threads(), "step_ms": step * 1e3, "tokens_per_s": batch * context / step,
+            "cpu_ms_per_step": cpu_per_step * 1e3, "tokens_per_cpu_s": batch * context / cpu_per_step,
             "torch": torch.__version__}
 
 

@@ -53,7 +53,7 @@ public class CpuOpBenchmarks
     private CpuBackend _be = null!;
     private readonly List<IDisposable> _buffers = [];
     private DeviceBuffer<float> _copySrc = null!, _copyDst = null!, _bigSrc = null!, _bigDst = null!;
-    private DeviceBuffer<float> _x = null!, _y = null!, _h = null!, _dh = null!, _colSum = null!, _w = null!, _bias = null!;
+    private DeviceBuffer<float> _gelu = null!, _x = null!, _y = null!, _h = null!, _dh = null!, _colSum = null!, _w = null!, _bias = null!;
     private DeviceBuffer<float> _mean = null!, _rstd = null!, _dx = null!, _dw = null!, _db = null!;
     private DeviceBuffer<float> _qkv = null!, _dqkv = null!, _att = null!, _attOut = null!;
     private DeviceBuffer<float> _logits = null!, _dLogits = null!, _losses = null!, _wte = null!, _dWte = null!;
@@ -84,7 +84,7 @@ public class CpuOpBenchmarks
         _copySrc = Floats(SmallCopy, 1); _copyDst = Floats(SmallCopy, 2);
         _bigSrc = Floats(LargeCopy, 3); _bigDst = Floats(LargeCopy, 4);
         _x = Floats((long)Rows * C, 5); _y = Floats((long)Rows * C, 6);
-        _h = Floats((long)Rows * Hidden, 7); _dh = Floats((long)Rows * Hidden, 8); _colSum = Floats(Hidden, 9);
+        _h = Floats((long)Rows * Hidden, 7); _dh = Floats((long)Rows * Hidden, 8); _gelu = Floats((long)Rows * Hidden, 35); _colSum = Floats(Hidden, 9);
         _w = Floats(C, 10); _bias = Floats(C, 11); _mean = Floats(Rows, 12); _rstd = Floats(Rows, 13);
         _dx = Floats((long)Rows * C, 14); _dw = Floats(C, 15); _db = Floats(C, 16);
         _qkv = Floats(3L * Rows * C, 17); _dqkv = Floats(3L * Rows * C, 18); _att = Floats((long)B * NH * T * T, 19); _attOut = Floats((long)Rows * C, 20);
@@ -120,8 +120,8 @@ public class CpuOpBenchmarks
     [Benchmark(Baseline = true)] public void CopyLogitsSized() => _be.Copy(_copyDst, _copySrc);
     [Benchmark] public void CopyBeyondCaches() => _be.Copy(_bigDst, _bigSrc);
     [Benchmark] public void ResidualAdd() => _be.Add(_dx, _x, _y, (long)Rows * C);
-    [Benchmark] public void GeluForward() => _be.GeluForward(_dh, _h, (long)Rows * Hidden);
-    [Benchmark] public void GeluBackward() => _be.GeluBackward(_dh, _h, _dh, (long)Rows * Hidden);
+    [Benchmark] public void GeluForward() => _be.GeluForward(_gelu, _h, (long)Rows * Hidden);
+    [Benchmark] public void GeluBackward() => _be.GeluBackward(_gelu, _h, _dh, (long)Rows * Hidden); // not in place: repeated calls would shrink dh into denormals
     [Benchmark] public void BiasGradient() => _be.ColumnSum(_colSum, _h, Rows, Hidden, accumulate: true);
     [Benchmark] public void LayerNormForward() => _be.LayerNormForward(_y, _mean, _rstd, _x, _w, _bias, Rows, C);
     [Benchmark] public void LayerNormBackward() => _be.LayerNormBackward(_dx, _dw, _db, _y, _x, _w, _mean, _rstd, Rows, C);

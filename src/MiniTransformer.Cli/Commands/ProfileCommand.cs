@@ -19,10 +19,11 @@ public static class ProfileCommand
         var steps = new Option<int>("--steps") { Description = "Un-instrumented steps timed for the step rate (median)", DefaultValueFactory = _ => 5 };
         var model = new ModelOptions();
         var seed = CommonOptions.Seed();
-        var backend = TrainCommand.BackendOption();
+        var backend = CommonOptions.Backend();
+        var threads = TrainCommand.ThreadsOption();
         var command = new Command("profile", "Profile one training step per op: time, FLOPs, bytes, GFLOP/s (random tokens)")
         {
-            vocab, context, batch, steps, seed, backend,
+            vocab, context, batch, steps, seed, backend, threads,
         };
         model.AddTo(command);
         command.SetAction(parse =>
@@ -31,7 +32,7 @@ public static class ProfileCommand
             int b = parse.GetValue(batch), timed = parse.GetValue(steps);
             if (b < 1) throw new UserInputException($"--batch {b} must be at least 1");
             if (timed < 1) throw new UserInputException($"--steps {timed} must be at least 1");
-            using var device = Backends.Create(parse.GetValue(backend));
+            using var device = TrainCommand.CreateBackend(parse.GetValue(backend), parse.GetValue(threads));
             var profile = StepProfiler.Profile(device, config, b, parse.GetValue(seed), timedSteps: timed);
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(CommonOptions.Json))
@@ -42,7 +43,8 @@ public static class ProfileCommand
             stdout.WriteLine($"{profile.Backend}: vocab {config.VocabSize}, {config.Layers} layers, width {config.Width}, {config.HeadCount} heads, " +
                              $"batch {b}×{config.SequenceLength}, {profile.Parameters:N0} parameters, {config.Parameterization.ToString().ToLowerInvariant()}");
             stdout.WriteLine($"step {profile.StepSeconds * 1e3:F2} ms (median of {timed}), {profile.TokensPerSecond:N0} tokens/s, " +
-                             $"{profile.FlopsPerStep / 1e9:F3} GFLOP/step, {profile.GflopsPerSecond:F1} GFLOP/s");
+                             $"{profile.FlopsPerStep / 1e9:F3} GFLOP/step, {profile.GflopsPerSecond:F1} GFLOP/s; " +
+                             $"CPU time {profile.CpuSecondsPerStep * 1e3:F2} ms/step = {profile.Config.SequenceLength * b / profile.CpuSecondsPerStep:N0} tokens per CPU-second");
             double total = profile.Ops.Sum(o => o.Seconds);
             stdout.WriteLine($"per op (one step, synchronised around every op: {total * 1e3:F2} ms):");
             stdout.WriteLine($"{"op",-20} {"launches",8} {"ms",9} {"%",6} {"GFLOP",9} {"MB",9} {"GFLOP/s",9} {"GB/s",8}");

@@ -32,14 +32,15 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 1000 };
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint (same options and data)" };
         var seed = CommonOptions.Seed();
-        var backend = BackendOption();
+        var backend = CommonOptions.Backend();
+        var threads = ThreadsOption();
         var output = new Option<string>("--out") { Description = "Run record to write (JSON)", Required = true };
         var force = CommonOptions.Force();
 
         var command = new Command("train", "Train the tiny GPT on a token file and write a run record (loss curve, test loss, exact FLOPs, 6ND)")
         {
             data, test, tokens, lr, batch, weightDecay, warmup, clip, evalPoints, evalBatches, logEvery,
-            checkpoint, checkpointEvery, resume, seed, backend, output, force,
+            checkpoint, checkpointEvery, resume, seed, backend, threads, output, force,
         };
         model.AddTo(command);
         command.SetAction(parse =>
@@ -62,7 +63,7 @@ public static class TrainCommand
                 parse.GetValue(warmup), parse.GetValue(clip), parse.GetValue(evalPoints), parse.GetValue(evalBatches),
                 parse.GetValue(logEvery)).Validate();
 
-            using var device = Backends.Create(parse.GetValue(backend));
+            using var device = CreateBackend(parse.GetValue(backend), parse.GetValue(threads));
             using var trainer = resumePath is null
                 ? new Trainer(device, options, trainPath, testPath)
                 : Trainer.Resume(device, resumePath, options, trainPath, testPath);
@@ -98,17 +99,18 @@ public static class TrainCommand
         return command;
     }
 
-    /// <summary>--backend cpu|opencl|cuda; the default is MT_BACKEND, else cpu.</summary>
-    public static Option<BackendKind> BackendOption() => new("--backend")
+    /// <summary>--threads: worker threads of the CPU backend (results are bit-identical for any count).</summary>
+    public static Option<int> ThreadsOption() => new("--threads")
     {
-        Description = "Compute backend: cpu, opencl or cuda (default: $MT_BACKEND, else cpu)",
-        DefaultValueFactory = _ => Backends.KindFromEnvironment(),
-        CustomParser = r =>
-        {
-            try { return Backends.Parse(r.Tokens.Count > 0 ? r.Tokens[0].Value : ""); }
-            catch (UserInputException e) { r.AddError(e.Message); return default; }
-        },
+        Description = "CPU backend worker threads, 0 = all processors (results do not depend on it)",
+        DefaultValueFactory = _ => 0,
     };
+
+    public static ComputeBackend CreateBackend(BackendKind kind, int threads)
+    {
+        if (threads < 0) throw new UserInputException($"--threads {threads} must be ≥ 0");
+        return kind == BackendKind.Cpu ? new MiniTransformer.Compute.Cpu.CpuBackend(threads > 0 ? threads : null) : Backends.Create(kind);
+    }
 }
 
 /// <summary>The architecture options shared by <c>train</c> and <c>profile</c>.</summary>

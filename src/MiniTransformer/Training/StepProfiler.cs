@@ -16,8 +16,10 @@ public sealed record OpProfile(string Op, long Launches, double Seconds, long Fl
 /// A profiled training step: <see cref="StepSeconds"/> is the median wall time of un-instrumented steps (forward,
 /// backward, AdamW), <see cref="Ops"/> the per-op times of one step run with the ledger synchronising around every op.
 /// </summary>
+/// <param name="CpuSecondsPerStep">Process CPU time per timed step (all threads): on a shared machine, tokens per CPU-second
+/// is the rate least disturbed by other work.</param>
 public sealed record StepProfile(GptConfig Config, int BatchSize, string Backend, long Parameters, long FlopsPerStep,
-    double StepSeconds, double TokensPerSecond, IReadOnlyList<OpProfile> Ops)
+    double StepSeconds, double TokensPerSecond, double CpuSecondsPerStep, IReadOnlyList<OpProfile> Ops)
 {
     public double GflopsPerSecond => FlopsPerStep / StepSeconds / 1e9;
 }
@@ -49,6 +51,8 @@ public static class StepProfiler
 
         for (int i = 0; i < warmupSteps; i++) Step();
         var times = new double[Math.Max(1, timedSteps)];
+        var process = Process.GetCurrentProcess();
+        var cpuStart = process.TotalProcessorTime;
         for (int i = 0; i < times.Length; i++)
         {
             var sw = Stopwatch.StartNew();
@@ -56,6 +60,8 @@ public static class StepProfiler
             backend.Synchronize();
             times[i] = sw.Elapsed.TotalSeconds;
         }
+        process.Refresh();
+        double cpuPerStep = (process.TotalProcessorTime - cpuStart).TotalSeconds / times.Length;
         Array.Sort(times);
         double median = times[times.Length / 2];
 
@@ -67,6 +73,6 @@ public static class StepProfiler
             .Select(kv => new OpProfile(kv.Key, kv.Value.Launches, kv.Value.Elapsed.TotalSeconds, kv.Value.Cost.Flops, kv.Value.Cost.Bytes))
             .OrderByDescending(o => o.Seconds).ToList();
         return new StepProfile(config, batchSize, $"{backend.Kind.ToString().ToLowerInvariant()} ({backend.Info.Name})",
-            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, ops);
+            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, cpuPerStep, ops);
     }
 }

@@ -30,15 +30,16 @@ public sealed class Trainer : IDisposable
         {
             _test = new TokenBatches(testPath, options.BatchSize);
             CheckData(options, _train, _test);
+            Model = new Gpt(backend, options.Model, options.BatchSize);
+            Optimizer = new AdamWOptimizer(Model, options.Adam);
         }
         catch
         {
+            Model?.Dispose();
             _train.Dispose();
             _test?.Dispose();
             throw;
         }
-        Model = new Gpt(backend, options.Model, options.BatchSize);
-        Optimizer = new AdamWOptimizer(Model, options.Adam);
         backend.Upload<float>(GptInitializer.Initialize(Model.Layout, options.Seed), Model.Parameters);
         _inputs = new int[Model.Rows];
         _targets = new int[Model.Rows];
