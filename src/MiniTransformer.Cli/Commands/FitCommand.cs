@@ -114,7 +114,7 @@ public static class FitCommand
             if (outPath is not null) AtomicFile.EnsureWritable(outPath, parse.GetValue(force));
             var table = ScalingTable.ReadCsv(parse.GetValue(csv)!);
             var basePoints = table.Points(parse.GetValue(n)!, parse.GetValue(loss)!, parse.GetValue(d), parse.GetValue(c));
-            var keep = KeepAfterDrop(basePoints, parse.GetValue(drop));
+            var keep = ScalingPoint.KeptAfterDroppingHighestLoss(basePoints, parse.GetValue(drop));
             var selected = ParseForms(parse.GetValue(forms)!);
             var bootstrap = BootstrapOptions(parse.GetValue(boot), parse.GetValue(kind), parse.GetValue(level), parse.GetValue(seed));
             int nSplits = parse.GetValue(splits);
@@ -271,13 +271,6 @@ public static class FitCommand
             if (f is not ("chinchilla" or "kaplan" or "kernel-ridge")) throw new UserInputException($"--forms: unknown surface form '{f}' (chinchilla, kaplan, kernel-ridge)");
         if (forms.Count == 0) throw new UserInputException("--forms: name at least one surface form");
         return forms;
-    }
-
-    private static int[] KeepAfterDrop(ScalingPoint[] points, int drop)
-    {
-        if (drop < 0 || drop >= points.Length) throw new UserInputException($"--drop-highest-loss {drop} leaves no points of {points.Length}");
-        var dropped = Enumerable.Range(0, points.Length).OrderByDescending(i => points[i].Loss).ThenBy(i => i).Take(drop).ToHashSet();
-        return Enumerable.Range(0, points.Length).Where(i => !dropped.Contains(i)).ToArray();
     }
 
     private static void Emit(ParseResult parse, object report, string? outPath, bool force, Action<IAnsiConsole> table)

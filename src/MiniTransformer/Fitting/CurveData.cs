@@ -13,6 +13,8 @@ public sealed class CurveData
     public double[] U { get; }
     public double X0 { get; }
     public int Count => X.Length;
+    /// <summary>What the series is called in error messages (e.g. "D=1e9").</summary>
+    public string What { get; } = "series";
     public double YMin { get; }
     public double YMax { get; }
     /// <summary>max(y) − min(y), or |y| scale when y is flat.</summary>
@@ -28,6 +30,7 @@ public sealed class CurveData
                 throw new UserInputException($"{what}: point {i} is not finite (x = {x[i]}, y = {y[i]})");
             if (x[i] <= 0) throw new UserInputException($"{what}: x must be positive for a power law, point {i} has x = {x[i]}");
         }
+        What = what;
         X = x.ToArray();
         Y = y.ToArray();
         var sorted = (double[])X.Clone();
@@ -44,13 +47,13 @@ public sealed class CurveData
     public void RequireMoreThan(int parameters, string form)
     {
         if (Count <= parameters)
-            throw new UserInputException($"{form} has {parameters} parameters but the series has only {Count} point(s); need at least {parameters + 1}");
+            throw new UserInputException($"{What}: {form} has {parameters} parameters but only {Count} point(s); need at least {parameters + 1}");
     }
 
     /// <summary>The same x with new targets (bootstrap resamples keep x fixed).</summary>
     internal CurveData(CurveData template, double[] y)
     {
-        X = template.X; U = template.U; X0 = template.X0; Y = y;
+        What = template.What; X = template.X; U = template.U; X0 = template.X0; Y = y;
         YMin = y.Min(); YMax = y.Max();
         Spread = YMax > YMin ? YMax - YMin : Math.Max(Math.Abs(YMax), 1e-300);
     }
@@ -58,6 +61,7 @@ public sealed class CurveData
     /// <summary>A subset of the points (jackknife, pairs bootstrap), keeping the original x0 so parameters stay comparable.</summary>
     internal CurveData(CurveData template, int[] indices)
     {
+        What = template.What;
         X = indices.Select(i => template.X[i]).ToArray();
         Y = indices.Select(i => template.Y[i]).ToArray();
         U = indices.Select(i => template.U[i]).ToArray();

@@ -22,15 +22,15 @@ internal static class CurveFitter
     {
         data.RequireMoreThan(model.ParameterCount, FormName(model.Form));
         if (model.Form == CurveForm.PowerLawNoOffset && data.YMin <= 0)
-            throw new UserInputException($"a power law without offset needs positive y; min(y) = {data.YMin}");
+            throw new UserInputException($"{data.What}: a power law without offset needs positive y; min(y) = {data.YMin}");
         if (data.YMin == data.YMax)
-            throw new UserInputException($"y is constant ({data.YMin}); no law in x can be told apart from it");
+            throw new UserInputException($"{data.What}: y is constant ({data.YMin}); no law in x can be told apart from it");
         if (options.Starts < 1) throw new UserInputException($"--starts must be at least 1 (got {options.Starts})");
         double delta = options.Delta ?? Huber.ScaleFromTargets(data.Y);
         var starts = model.Starts(data, options.Starts, options.Seed);
         var result = Minimise(model, data, delta, starts);
         if (result is null)
-            throw new UserInputException($"{FormName(model.Form)}: no start reached a finite objective on {data.Count} points");
+            throw new UserInputException($"{data.What}: {FormName(model.Form)}: no start reached a finite objective on {data.Count} points");
         return result;
     }
 

@@ -4,13 +4,15 @@ namespace MiniTransformer.Fitting;
 
 /// <summary>
 /// Residuals of a fitted model are smaller than the noise that made them — each point pulls the fit toward
-/// itself by its leverage h_ii, the diagonal of the hat matrix J(JᵀJ)⁻¹Jᵀ of the linearised model. A wild
-/// bootstrap on raw residuals therefore gives intervals that are too narrow for small n; the standard remedy
-/// (the HC2 transformation, Davidson &amp; Flachaire 2008) is to resample r_i / √(1 − h_ii) instead.
+/// itself by its leverage h_ii, the diagonal of the hat matrix J(JᵀJ)⁻¹Jᵀ of the linearised model — so a wild
+/// bootstrap on raw residuals gives intervals that are too narrow for small n. We resample the HC3-transformed
+/// residuals r_i / (1 − h_ii) (MacKinnon &amp; White 1985; the small-sample choice of Davidson &amp; Flachaire 2008).
+/// Measured, not assumed: on 16-point power laws the 95% BCa interval of α covered the truth 88.5% of the time
+/// with the HC2 transform r_i / √(1 − h_ii) and near nominal with HC3 (docs/PERF.md, CoverageTests).
 /// </summary>
 public static class Leverage
 {
-    /// <summary>r_i / √(1 − h_ii); falls back to the uniform √(n/(n − k)) when JᵀJ is singular or some h_ii ≈ 1.</summary>
+    /// <summary>r_i / (1 − h_ii); falls back to the uniform √(n/(n − k)) when JᵀJ is singular or some h_ii ≈ 1.</summary>
     public static double[] Inflate(double[] residuals, double[,] jacobian)
     {
         int n = residuals.Length, k = jacobian.GetLength(1);
@@ -29,7 +31,7 @@ public static class Leverage
         {
             double h = q.Row(i).DotProduct(q.Row(i));
             if (h > 1 - 1e-6) return fallback;
-            inflated[i] = residuals[i] / Math.Sqrt(1 - h);
+            inflated[i] = residuals[i] / (1 - h);
         }
         return inflated;
     }

@@ -32,10 +32,14 @@ public readonly record struct ScalingPoint(double N, double D, double Loss)
     /// Drops the <paramref name="count"/> highest-loss points (the Chinchilla convention for the extracted data,
     /// whose top-loss points sit at the smallest compute and off the law).
     /// </summary>
-    public static ScalingPoint[] DropHighestLoss(IReadOnlyList<ScalingPoint> points, int count)
+    public static ScalingPoint[] DropHighestLoss(IReadOnlyList<ScalingPoint> points, int count) =>
+        KeptAfterDroppingHighestLoss(points, count).Select(i => points[i]).ToArray();
+
+    /// <summary>Indices (in order) of the points left after dropping the <paramref name="count"/> highest losses (ties: the earlier row goes first).</summary>
+    public static int[] KeptAfterDroppingHighestLoss(IReadOnlyList<ScalingPoint> points, int count)
     {
         if (count < 0 || count >= points.Count) throw new UserInputException($"cannot drop {count} of {points.Count} points");
         var drop = Enumerable.Range(0, points.Count).OrderByDescending(i => points[i].Loss).ThenBy(i => i).Take(count).ToHashSet();
-        return Enumerable.Range(0, points.Count).Where(i => !drop.Contains(i)).Select(i => points[i]).ToArray();
+        return Enumerable.Range(0, points.Count).Where(i => !drop.Contains(i)).ToArray();
     }
 }

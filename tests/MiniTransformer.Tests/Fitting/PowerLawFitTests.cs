@@ -20,10 +20,9 @@ public class PowerLawFitTests
     [Fact]
     public void NoisyExponentIsInsideItsWildBcaInterval()
     {
-        // A 95% interval misses the truth on ~5% of noise draws by design (~7% at n = 16, where the residuals
-        // understate σ like a z- instead of a t-quantile does; see the slow CoverageTests and docs/PERF.md), so one
-        // draw proves little. Eight independent draws must cover the true exponent at least six times
-        // (P(fail) ≈ 1.5% at 93% coverage; the draws are fixed, so the test is deterministic).
+        // A 95% interval misses the truth on ~5% of noise draws by design, so one draw proves little; eight
+        // independent draws must cover the true exponent at least six times (P(fail) < 1% at nominal coverage;
+        // the draws are fixed, so the test is deterministic). Coverage itself is measured by the slow CoverageTests.
         var x = Synthetic.LogSpaced(1e5, 1e9, 16);
         int covered = 0;
         for (int seed = 0; seed < 8; seed++)
