@@ -11,7 +11,8 @@ internal enum CpuSimd { Scalar, Vector256, Vector512 }
 /// The managed backend: the default, and the oracle the device backends are checked against. Ops run synchronously
 /// on the calling thread (fanning out with Parallel.For), so <see cref="Synchronize"/> has nothing to wait for.
 /// Determinism: every parallel split is over independent outputs, and every reduction runs in an order fixed by the
-/// shapes alone, so results are bit-identical for any thread count. One partial file per op family.
+/// shapes alone, so results are bit-identical for any thread count. Like a device stream, one backend takes its ops
+/// from one thread at a time (GEMM packing space is reused between calls). One partial file per op family.
 /// </summary>
 public sealed unsafe partial class CpuBackend : ComputeBackend
 {
