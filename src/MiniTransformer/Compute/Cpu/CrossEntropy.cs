@@ -2,8 +2,10 @@ using System.Runtime.Intrinsics;
 
 namespace MiniTransformer.Compute.Cpu;
 
-// Softmax + cross-entropy fused with its gradient, one row at a time (rows in parallel): max, Σ exp(x − max),
-// loss = log Σ − (x_target − max), then (p − onehot)·scale written over the logits when dLogits aliases them.
+// Softmax + cross-entropy fused with its gradient, one row at a time (rows in parallel). The exponentials of the
+// non-target logits are summed apart from the target's, so the target's gradient −(1 − p)·scale is formed as
+// −(Σ_{i≠t} e_i / Σ e)·scale without the cancellation of p − 1 when the model is confident. dLogits may alias the
+// logits: the loss is taken before the row is overwritten.
 public sealed unsafe partial class CpuBackend
 {
     protected override void CrossEntropyCore(DeviceSlice<float> losses, DeviceSlice<float>? dLogits, DeviceSlice<float> logits,
@@ -18,23 +20,31 @@ public sealed unsafe partial class CpuBackend
             for (long r = start; r < end; r++)
             {
                 float* xr = x + r * vocab;
-                float max = VectorMath.Max(xr, vocab);
-                int i = 0;
-                var acc = Vector512<float>.Zero;
-                for (; i + 16 <= vocab; i += 16) acc += Vector512.Exp(Vector512.Load(xr + i) - Vector512.Create(max));
-                float sum = Vector512.Sum(acc);
-                for (; i < vocab; i++) sum += MathF.Exp(xr[i] - max);
                 int tr = target[r];
-                loss[r] = MathF.Log(sum) - (xr[tr] - max);
+                float max = VectorMath.Max(xr, vocab);
+                float others = SumExp(xr, 0, tr, max) + SumExp(xr, tr + 1, vocab, max);
+                float shifted = xr[tr] - max, sum = others + MathF.Exp(shifted);
+                loss[r] = MathF.Log(sum) - shifted;
                 if (dx == null) continue;
                 float* dr = dx + r * vocab;
                 float scaleOverSum = gradScale / sum;
-                i = 0;
+                int i = 0;
                 for (; i + 16 <= vocab; i += 16)
                     (Vector512.Exp(Vector512.Load(xr + i) - Vector512.Create(max)) * Vector512.Create(scaleOverSum)).Store(dr + i);
                 for (; i < vocab; i++) dr[i] = MathF.Exp(xr[i] - max) * scaleOverSum;
-                dr[tr] -= gradScale;
+                dr[tr] = -others * scaleOverSum;
             }
         });
+    }
+
+    /// <summary>Σ exp(x[i] − shift) over [begin, end).</summary>
+    private static float SumExp(float* x, int begin, int end, float shift)
+    {
+        int i = begin;
+        var acc = Vector512<float>.Zero;
+        for (; i + 16 <= end; i += 16) acc += Vector512.Exp(Vector512.Load(x + i) - Vector512.Create(shift));
+        float sum = Vector512.Sum(acc);
+        for (; i < end; i++) sum += MathF.Exp(x[i] - shift);
+        return sum;
     }
 }

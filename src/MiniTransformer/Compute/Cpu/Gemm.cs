@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MiniTransformer.Compute.Cpu;
 
 // Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): op(A) is packed into MR-row strips (with α
-// folded in) and op(B) into NR-column strips, each strip holding all of K contiguously and zero-padded to whole
-// tiles; tasks of MBlock×NBlock strips then walk K in blocks of KC so one B strip (KC×NR) stays in L1 while the A
+// folded in) and op(B) into NR-column strips, each strip holding all of K and zero-padded to whole tiles; tasks of MBlock×NBlock strips then walk K in blocks of KC so one B strip (KC×NR) stays in L1 while the A
 // strips of the block stream from L2. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block in
 // the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
 public sealed unsafe partial class CpuBackend
@@ -70,81 +70,169 @@ public sealed unsafe partial class CpuBackend
                     for (int strip = mb * MBlockStrips; strip < sEnd; strip++)
                     {
                         int i0 = strip * mr, rows = Math.Min(mr, m - i0);
-                        GemmKernels.Run(simd, panelsA + (long)strip * mr * k + (long)k0 * mr, stripB, kc, tile);
+                        float* blockA = panelsA + (long)strip * mr * k + (long)k0 * mr;
+                        int lda = transA ? 1 : kc, kStep = transA ? mr : 1;
                         long at = (long)i0 * n + j0;
-                        StoreTile(tile, nr, cBatch + at, n, rows, cols, first, beta,
-                            last ? epilogue : GemmEpilogue.None, biasPtr == null ? null : biasPtr + j0,
-                            preBatch == null ? null : preBatch + at);
+                        float* cTile = cBatch + at;
+                        if (rows == mr && cols == nr)
+                        {
+                            // Whole tile: straight from the registers into C.
+                            if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
+                            GemmKernels.Run(simd, blockA, lda, kStep, stripB, kc, cTile, n, accumulate: !first || beta != 0f);
+                        }
+                        else
+                        {
+                            GemmKernels.Run(simd, blockA, lda, kStep, stripB, kc, tile, nr, accumulate: false);
+                            MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
+                        }
+                        if (last && epilogue != GemmEpilogue.None)
+                            ApplyEpilogue(cTile, n, rows, cols, epilogue, biasPtr + j0, preBatch == null ? null : preBatch + at);
                     }
                 }
             }
         });
     }
 
-    /// <summary>Strip of MR rows of α·op(A) over all K: dst[k·MR + r], rows past M zero.</summary>
+    /// <summary>
+    /// Strip of MR rows of α·op(A) over all K, zero rows past M, in KC blocks (block at k0·MR). Within a block the
+    /// layout is whatever copies from the source without a transpose: A row-major (M×K) gives rows one after
+    /// another (element [r·kc + k]); A stored transposed (K×M) gives MR contiguous values per k ([k·MR + r]).
+    /// </summary>
     private static void PackA(float* dst, float* a, int m, int k, bool trans, float alpha, int i0, int mr)
     {
         int rows = Math.Min(mr, m - i0);
-        if (trans)
+        for (int k0 = 0; k0 < k; k0 += KC)
         {
-            for (int kk = 0; kk < k; kk++)
+            int kc = Math.Min(KC, k - k0);
+            float* block = dst + (long)k0 * mr;
+            if (!trans)
             {
-                float* src = a + (long)kk * m + i0, d = dst + (long)kk * mr;
-                for (int r = 0; r < rows; r++) d[r] = alpha * src[r];
+                for (int r = 0; r < mr; r++)
+                {
+                    if (r < rows) ScaleCopy(a + (long)(i0 + r) * k + k0, block + r * kc, kc, alpha);
+                    else new Span<float>(block + r * kc, kc).Clear();
+                }
+                continue;
+            }
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* d = block + kk * mr;
+                ScaleCopy(a + (long)(k0 + kk) * m + i0, d, rows, alpha);
                 for (int r = rows; r < mr; r++) d[r] = 0f;
             }
-            return;
         }
-        for (int r = 0; r < rows; r++)
-        {
-            float* src = a + (long)(i0 + r) * k, d = dst + r;
-            for (int kk = 0; kk < k; kk++) d[(long)kk * mr] = alpha * src[kk];
-        }
-        for (int r = rows; r < mr; r++)
-            for (int kk = 0; kk < k; kk++) dst[(long)kk * mr + r] = 0f;
     }
 
     /// <summary>Strip of NR columns of op(B) over all K: dst[k·NR + c], columns past N zero.</summary>
     private static void PackB(float* dst, float* b, int n, int k, bool trans, int j0, int nr)
     {
         int cols = Math.Min(nr, n - j0);
-        if (trans)
+        if (!trans)
         {
-            for (int c = 0; c < cols; c++)
+            for (int kk = 0; kk < k; kk++)
             {
-                float* src = b + (long)(j0 + c) * k, d = dst + c;
-                for (int kk = 0; kk < k; kk++) d[(long)kk * nr] = src[kk];
+                float* d = dst + (long)kk * nr;
+                ScaleCopy(b + (long)kk * n + j0, d, cols, 1f);
+                for (int c = cols; c < nr; c++) d[c] = 0f;
             }
-            for (int c = cols; c < nr; c++)
-                for (int kk = 0; kk < k; kk++) dst[(long)kk * nr + c] = 0f;
             return;
         }
-        for (int kk = 0; kk < k; kk++)
+        // B stored N×K: a transpose. Whole 8×8 blocks go through AVX registers; the rest element by element.
+        int kk8 = 0;
+        if (Avx.IsSupported && cols == nr && nr % 8 == 0)
         {
-            float* src = b + (long)kk * n + j0, d = dst + (long)kk * nr;
-            new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-            for (int c = cols; c < nr; c++) d[c] = 0f;
+            for (; kk8 + 8 <= k; kk8 += 8)
+                for (int c = 0; c < nr; c += 8)
+                    Transpose8x8(b + (long)(j0 + c) * k + kk8, k, dst + (long)kk8 * nr + c, nr);
+        }
+        for (int c = 0; c < nr; c++)
+        {
+            float* src = b + (long)(j0 + c) * k, d = dst + c;
+            if (c < cols)
+                for (int kk = kk8; kk < k; kk++) d[(long)kk * nr] = src[kk];
+            else
+                for (int kk = kk8; kk < k; kk++) d[(long)kk * nr] = 0f;
+        }
+    }
+
+    /// <summary>dst[i·ldd + j] = src[j·lds + i] for an 8×8 block: unpack, shuffle, then swap 128-bit halves.</summary>
+    private static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
+        var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
+        var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>dst[i] = alpha·src[i].</summary>
+    private static void ScaleCopy(float* src, float* dst, int n, float alpha)
+    {
+        int i = 0;
+        if (alpha == 1f)
+        {
+            for (; i + 16 <= n; i += 16) Vector512.Load(src + i).Store(dst + i);
+            for (; i < n; i++) dst[i] = src[i];
+            return;
+        }
+        var va = Vector512.Create(alpha);
+        for (; i + 16 <= n; i += 16) (va * Vector512.Load(src + i)).Store(dst + i);
+        for (; i < n; i++) dst[i] = alpha * src[i];
+    }
+
+    /// <summary>C = β·C before the first K block is added to it (rounded as β·C + Σ).</summary>
+    private static void ScaleTile(float* c, int ldc, int rows, int cols, float beta)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + (long)r * ldc;
+            int j = 0;
+            for (; j + 16 <= cols; j += 16) (Vector512.Create(beta) * Vector512.Load(cr + j)).Store(cr + j);
+            for (; j < cols; j++) cr[j] *= beta;
         }
     }
 
     /// <summary>
-    /// Adds one K block's tile into C: the first block writes β·C + tile (never reading C when β = 0), later blocks
-    /// add; the last block applies the epilogue (bias, then GELU with the pre-activation saved).
+    /// An edge tile (computed whole into <paramref name="tile"/>) goes into C: the first K block writes β·C + tile
+    /// (never reading C when β = 0), later blocks add.
     /// </summary>
-    private static void StoreTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool first, float beta,
-        GemmEpilogue epilogue, float* bias, float* pre)
+    private static void MergeTile(float* tile, int ldt, float* c, int ldc, int rows, int cols, bool first, float beta)
     {
         for (int r = 0; r < rows; r++)
         {
-            float* t = tile + r * ldt, cr = c + (long)r * ldc, pr = pre == null ? null : pre + (long)r * ldc;
+            float* t = tile + r * ldt, cr = c + (long)r * ldc;
+            for (int j = 0; j < cols; j++)
+                cr[j] = !first ? cr[j] + t[j] : beta != 0f ? beta * cr[j] + t[j] : t[j];
+        }
+    }
+
+    /// <summary>After the last K block: C += bias; for GELU also pre = C, C = GELU(pre). The tile is still in L1.</summary>
+    private static void ApplyEpilogue(float* c, int ldc, int rows, int cols, GemmEpilogue epilogue, float* bias, float* pre)
+    {
+        bool gelu = epilogue == GemmEpilogue.BiasGelu;
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + (long)r * ldc, pr = gelu ? pre + (long)r * ldc : null;
             int j = 0;
             for (; j + 16 <= cols; j += 16)
             {
-                var v = Vector512.Load(t + j);
-                if (!first) v += Vector512.Load(cr + j);
-                else if (beta != 0f) v += Vector512.Create(beta) * Vector512.Load(cr + j);
-                if (epilogue != GemmEpilogue.None) v += Vector512.Load(bias + j);
-                if (epilogue == GemmEpilogue.BiasGelu)
+                var v = Vector512.Load(cr + j) + Vector512.Load(bias + j);
+                if (gelu)
                 {
                     v.Store(pr + j);
                     v = Gelu.Forward(v);
@@ -153,11 +241,8 @@ public sealed unsafe partial class CpuBackend
             }
             for (; j < cols; j++)
             {
-                float v = t[j];
-                if (!first) v += cr[j];
-                else if (beta != 0f) v += beta * cr[j];
-                if (epilogue != GemmEpilogue.None) v += bias[j];
-                if (epilogue == GemmEpilogue.BiasGelu)
+                float v = cr[j] + bias[j];
+                if (gelu)
                 {
                     pr[j] = v;
                     v = Gelu.Forward(v);

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 namespace MiniTransformer.Compute.Cpu;
 
 /// <summary>
-/// GEMM microkernels: tile[r, c] = Σ_k a[k·MR + r]·b[k·NR + c] over packed panels (a: MR rows interleaved per k,
+/// GEMM microkernels: tile[r, c] = Σ_k A[r, k]·b[k·NR + c] over packed panels (A: MR rows, see <see cref="Run"/>;
 /// b: NR columns per k), summing k in ascending order with one FMA per term — the fixed per-element order that
 /// makes the CPU GEMM independent of the thread count. Accumulators live in registers for the whole K block.
 /// </summary>
@@ -21,89 +21,131 @@ internal static unsafe class GemmKernels
         _ => (MRScalar, NRScalar),
     };
 
-    public static void Run(CpuSimd simd, float* a, float* b, int kc, float* tile)
+    /// <summary>
+    /// Row r of the A panel at a[r·lda + k·kStep]: rows stored one after another (lda = kc, kStep = 1) or
+    /// interleaved per k (lda = 1, kStep = MR), whichever packs from the source without a transpose.
+    /// The tile is stored to c (row stride ldc), or added to it when <paramref name="accumulate"/>.
+    /// </summary>
+    public static void Run(CpuSimd simd, float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
     {
         switch (simd)
         {
-            case CpuSimd.Vector512: Kernel512(a, b, kc, tile); break;
-            case CpuSimd.Vector256: Kernel256(a, b, kc, tile); break;
-            default: KernelScalar(a, b, kc, tile); break;
+            case CpuSimd.Vector512: Kernel512(a, lda, kStep, b, kc, c, ldc, accumulate); break;
+            case CpuSimd.Vector256: Kernel256(a, lda, kStep, b, kc, c, ldc, accumulate); break;
+            default: KernelScalar(a, lda, kStep, b, kc, c, ldc, accumulate); break;
         }
     }
 
-    /// <summary>Vector512: a 12×32 tile, 24 accumulators in zmm registers; per k two B loads and 12 A broadcasts.</summary>
-    private static void Kernel512(float* a, float* b, int kc, float* tile)
+    /// <summary>Vector512: a 12×32 tile in 24 zmm accumulators; per k two B loads and twelve A broadcasts.</summary>
+    private static void Kernel512(float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
     {
+        float* a0 = a + 0 * lda, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
+        float* a8 = a + 8 * lda, a9 = a + 9 * lda, a10 = a + 10 * lda, a11 = a + 11 * lda;
         Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero, c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero, c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero, c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero, c40 = Vector512<float>.Zero, c41 = Vector512<float>.Zero, c50 = Vector512<float>.Zero, c51 = Vector512<float>.Zero, c60 = Vector512<float>.Zero, c61 = Vector512<float>.Zero, c70 = Vector512<float>.Zero, c71 = Vector512<float>.Zero, c80 = Vector512<float>.Zero, c81 = Vector512<float>.Zero, c90 = Vector512<float>.Zero, c91 = Vector512<float>.Zero, c100 = Vector512<float>.Zero, c101 = Vector512<float>.Zero, c110 = Vector512<float>.Zero, c111 = Vector512<float>.Zero;
-        for (int k = 0; k < kc; k++, a += MR512, b += NR512)
+        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += 32)
         {
             var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16);
-            var a0 = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(a0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(a1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(a2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(a3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(a4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(a5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(a5, b1, c51);
-            var a6 = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(a6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(a6, b1, c61);
-            var a7 = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(a7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(a7, b1, c71);
-            var a8 = Vector512.Create(a[8]); c80 = Avx512F.FusedMultiplyAdd(a8, b0, c80); c81 = Avx512F.FusedMultiplyAdd(a8, b1, c81);
-            var a9 = Vector512.Create(a[9]); c90 = Avx512F.FusedMultiplyAdd(a9, b0, c90); c91 = Avx512F.FusedMultiplyAdd(a9, b1, c91);
-            var a10 = Vector512.Create(a[10]); c100 = Avx512F.FusedMultiplyAdd(a10, b0, c100); c101 = Avx512F.FusedMultiplyAdd(a10, b1, c101);
-            var a11 = Vector512.Create(a[11]); c110 = Avx512F.FusedMultiplyAdd(a11, b0, c110); c111 = Avx512F.FusedMultiplyAdd(a11, b1, c111);
+            var x0 = Vector512.Create(a0[ak]); c00 = Avx512F.FusedMultiplyAdd(x0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x0, b1, c01);
+            var x1 = Vector512.Create(a1[ak]); c10 = Avx512F.FusedMultiplyAdd(x1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x1, b1, c11);
+            var x2 = Vector512.Create(a2[ak]); c20 = Avx512F.FusedMultiplyAdd(x2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x2, b1, c21);
+            var x3 = Vector512.Create(a3[ak]); c30 = Avx512F.FusedMultiplyAdd(x3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x3, b1, c31);
+            var x4 = Vector512.Create(a4[ak]); c40 = Avx512F.FusedMultiplyAdd(x4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x4, b1, c41);
+            var x5 = Vector512.Create(a5[ak]); c50 = Avx512F.FusedMultiplyAdd(x5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x5, b1, c51);
+            var x6 = Vector512.Create(a6[ak]); c60 = Avx512F.FusedMultiplyAdd(x6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x6, b1, c61);
+            var x7 = Vector512.Create(a7[ak]); c70 = Avx512F.FusedMultiplyAdd(x7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x7, b1, c71);
+            var x8 = Vector512.Create(a8[ak]); c80 = Avx512F.FusedMultiplyAdd(x8, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x8, b1, c81);
+            var x9 = Vector512.Create(a9[ak]); c90 = Avx512F.FusedMultiplyAdd(x9, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x9, b1, c91);
+            var x10 = Vector512.Create(a10[ak]); c100 = Avx512F.FusedMultiplyAdd(x10, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x10, b1, c101);
+            var x11 = Vector512.Create(a11[ak]); c110 = Avx512F.FusedMultiplyAdd(x11, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x11, b1, c111);
         }
-        c00.Store(tile + 0); c01.Store(tile + 16);
-        c10.Store(tile + 32); c11.Store(tile + 48);
-        c20.Store(tile + 64); c21.Store(tile + 80);
-        c30.Store(tile + 96); c31.Store(tile + 112);
-        c40.Store(tile + 128); c41.Store(tile + 144);
-        c50.Store(tile + 160); c51.Store(tile + 176);
-        c60.Store(tile + 192); c61.Store(tile + 208);
-        c70.Store(tile + 224); c71.Store(tile + 240);
-        c80.Store(tile + 256); c81.Store(tile + 272);
-        c90.Store(tile + 288); c91.Store(tile + 304);
-        c100.Store(tile + 320); c101.Store(tile + 336);
-        c110.Store(tile + 352); c111.Store(tile + 368);
+        if (accumulate)
+        {
+            c00 += Vector512.Load(c + 0 * ldc); c01 += Vector512.Load(c + 0 * ldc + 16);
+            c10 += Vector512.Load(c + 1 * ldc); c11 += Vector512.Load(c + 1 * ldc + 16);
+            c20 += Vector512.Load(c + 2 * ldc); c21 += Vector512.Load(c + 2 * ldc + 16);
+            c30 += Vector512.Load(c + 3 * ldc); c31 += Vector512.Load(c + 3 * ldc + 16);
+            c40 += Vector512.Load(c + 4 * ldc); c41 += Vector512.Load(c + 4 * ldc + 16);
+            c50 += Vector512.Load(c + 5 * ldc); c51 += Vector512.Load(c + 5 * ldc + 16);
+            c60 += Vector512.Load(c + 6 * ldc); c61 += Vector512.Load(c + 6 * ldc + 16);
+            c70 += Vector512.Load(c + 7 * ldc); c71 += Vector512.Load(c + 7 * ldc + 16);
+            c80 += Vector512.Load(c + 8 * ldc); c81 += Vector512.Load(c + 8 * ldc + 16);
+            c90 += Vector512.Load(c + 9 * ldc); c91 += Vector512.Load(c + 9 * ldc + 16);
+            c100 += Vector512.Load(c + 10 * ldc); c101 += Vector512.Load(c + 10 * ldc + 16);
+            c110 += Vector512.Load(c + 11 * ldc); c111 += Vector512.Load(c + 11 * ldc + 16);
+        }
+        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 16);
+        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 16);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 16);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 16);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 16);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 16);
+        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + 16);
+        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + 16);
+        c80.Store(c + 8 * ldc); c81.Store(c + 8 * ldc + 16);
+        c90.Store(c + 9 * ldc); c91.Store(c + 9 * ldc + 16);
+        c100.Store(c + 10 * ldc); c101.Store(c + 10 * ldc + 16);
+        c110.Store(c + 11 * ldc); c111.Store(c + 11 * ldc + 16);
     }
 
-    /// <summary>Vector256 + FMA: a 6×16 tile, 12 accumulators in ymm registers.</summary>
-    private static void Kernel256(float* a, float* b, int kc, float* tile)
+    /// <summary>Vector256 + FMA: a 6×16 tile in 12 ymm accumulators.</summary>
+    private static void Kernel256(float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
     {
+        float* a0 = a + 0 * lda, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        float* a4 = a + 4 * lda, a5 = a + 5 * lda;
         Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero, c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero, c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero, c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero, c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero, c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
-        for (int k = 0; k < kc; k++, a += MR256, b += NR256)
+        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += 16)
         {
             var b0 = Vector256.Load(b); var b1 = Vector256.Load(b + 8);
-            var a0 = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
-            var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
-            var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
-            var a3 = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
-            var a4 = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
-            var a5 = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            var x0 = Vector256.Create(a0[ak]); c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
+            var x1 = Vector256.Create(a1[ak]); c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
+            var x2 = Vector256.Create(a2[ak]); c20 = Fma.MultiplyAdd(x2, b0, c20); c21 = Fma.MultiplyAdd(x2, b1, c21);
+            var x3 = Vector256.Create(a3[ak]); c30 = Fma.MultiplyAdd(x3, b0, c30); c31 = Fma.MultiplyAdd(x3, b1, c31);
+            var x4 = Vector256.Create(a4[ak]); c40 = Fma.MultiplyAdd(x4, b0, c40); c41 = Fma.MultiplyAdd(x4, b1, c41);
+            var x5 = Vector256.Create(a5[ak]); c50 = Fma.MultiplyAdd(x5, b0, c50); c51 = Fma.MultiplyAdd(x5, b1, c51);
         }
-        c00.Store(tile + 0); c01.Store(tile + 8);
-        c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40);
-        c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72);
-        c50.Store(tile + 80); c51.Store(tile + 88);
+        if (accumulate)
+        {
+            c00 += Vector256.Load(c + 0 * ldc); c01 += Vector256.Load(c + 0 * ldc + 8);
+            c10 += Vector256.Load(c + 1 * ldc); c11 += Vector256.Load(c + 1 * ldc + 8);
+            c20 += Vector256.Load(c + 2 * ldc); c21 += Vector256.Load(c + 2 * ldc + 8);
+            c30 += Vector256.Load(c + 3 * ldc); c31 += Vector256.Load(c + 3 * ldc + 8);
+            c40 += Vector256.Load(c + 4 * ldc); c41 += Vector256.Load(c + 4 * ldc + 8);
+            c50 += Vector256.Load(c + 5 * ldc); c51 += Vector256.Load(c + 5 * ldc + 8);
+        }
+        c00.Store(c + 0 * ldc); c01.Store(c + 0 * ldc + 8);
+        c10.Store(c + 1 * ldc); c11.Store(c + 1 * ldc + 8);
+        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + 8);
+        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + 8);
+        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + 8);
+        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 8);
     }
 
     /// <summary>Portable fallback: a 4×4 tile with a multiply and an add per term (no FMA assumed).</summary>
-    private static void KernelScalar(float* a, float* b, int kc, float* tile)
+    private static void KernelScalar(float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
     {
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (int k = 0; k < kc; k++, a += MRScalar, b += NRScalar)
+        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += NRScalar)
         {
             float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-            float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            float x0 = a0[ak], x1 = a1[ak], x2 = a2[ak], x3 = a3[ak];
+            c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+            c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+            c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+            c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
         }
-        tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
-        tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
-        tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
-        tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
+        if (accumulate)
+        {
+            c00 += c[0]; c01 += c[1]; c02 += c[2]; c03 += c[3];
+            c10 += c[ldc]; c11 += c[ldc + 1]; c12 += c[ldc + 2]; c13 += c[ldc + 3];
+            c20 += c[2 * ldc]; c21 += c[2 * ldc + 1]; c22 += c[2 * ldc + 2]; c23 += c[2 * ldc + 3];
+            c30 += c[3 * ldc]; c31 += c[3 * ldc + 1]; c32 += c[3 * ldc + 2]; c33 += c[3 * ldc + 3];
+        }
+        c[0] = c00; c[1] = c01; c[2] = c02; c[3] = c03;
+        c[ldc] = c10; c[ldc + 1] = c11; c[ldc + 2] = c12; c[ldc + 3] = c13;
+        c[2 * ldc] = c20; c[2 * ldc + 1] = c21; c[2 * ldc + 2] = c22; c[2 * ldc + 3] = c23;
+        c[3 * ldc] = c30; c[3 * ldc + 1] = c31; c[3 * ldc + 2] = c32; c[3 * ldc + 3] = c33;
     }
 }

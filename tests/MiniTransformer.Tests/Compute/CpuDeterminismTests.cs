@@ -1,0 +1,111 @@
+using MiniTransformer.Compute;
+using MiniTransformer.Compute.Cpu;
+
+namespace MiniTransformer.Tests.Compute;
+
+/// <summary>
+/// The CPU backend's bits do not depend on the thread count, and its narrower vector paths (AVX2 + FMA, scalar)
+/// are as correct as the widest one.
+/// </summary>
+public class CpuDeterminismTests
+{
+    private static float[] Run(int threads, Func<CpuBackend, float[]> op)
+    {
+        using var backend = new CpuBackend(threads);
+        return op(backend);
+    }
+
+    private static void AssertSameBitsForOneAndManyThreads(Func<CpuBackend, float[]> op)
+    {
+        var one = Run(1, op);
+        foreach (int threads in new[] { 2, 3, 8 })
+        {
+            var many = Run(threads, op);
+            Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), many.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Fact]
+    public void Gemm() => AssertSameBitsForOneAndManyThreads(backend =>
+    {
+        var s = new GemmSpec(301, 257, 700, TransB: true, Alpha: 0.5f, Beta: 0.25f, Batch: 2);
+        using var a = backend.UploadNew<float>(TestData.Random((int)s.ExtentA, 1));
+        using var b = backend.UploadNew<float>(TestData.Random((int)s.ExtentB, 2));
+        using var c = backend.UploadNew<float>(TestData.Random((int)s.ExtentC, 3));
+        backend.Gemm(s, a, b, c);
+        return backend.DownloadArray<float>(c);
+    });
+
+    [Fact]
+    public void LayerNormBackward() => AssertSameBitsForOneAndManyThreads(backend =>
+    {
+        const int rows = 333, cols = 200;
+        using var dx = backend.UploadNew<float>(TestData.Random(rows * cols, 1));
+        using var dw = backend.UploadNew<float>(TestData.Random(cols, 2));
+        using var db = backend.UploadNew<float>(TestData.Random(cols, 3));
+        using var dy = backend.UploadNew<float>(TestData.Random(rows * cols, 4));
+        using var x = backend.UploadNew<float>(TestData.Random(rows * cols, 5));
+        using var w = backend.UploadNew<float>(TestData.Random(cols, 6));
+        using var y = backend.Allocate<float>(rows * cols);
+        using var mean = backend.Allocate<float>(rows);
+        using var rstd = backend.Allocate<float>(rows);
+        backend.LayerNormForward(y, mean, rstd, x, w, db, rows, cols);
+        backend.LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd, rows, cols);
+        return [.. backend.DownloadArray<float>(dx), .. backend.DownloadArray<float>(dw), .. backend.DownloadArray<float>(db)];
+    });
+
+    [Fact]
+    public void Reductions() => AssertSameBitsForOneAndManyThreads(backend =>
+    {
+        const int n = 1_000_003;
+        using var x = backend.UploadNew<float>(TestData.Random(n, 7));
+        using var r = backend.Allocate<float>(3);
+        backend.Reduce(ReductionKind.Sum, r.Slice(0, 1), x, n);
+        backend.Reduce(ReductionKind.Max, r.Slice(1, 1), x, n);
+        backend.Reduce(ReductionKind.SumOfSquares, r.Slice(2, 1), x, n);
+        using var cs = backend.Allocate<float>(1000);
+        backend.ColumnSum(cs, x, 1000, 1000, accumulate: false);
+        return [.. backend.DownloadArray<float>(r), .. backend.DownloadArray<float>(cs)];
+    });
+
+    [Fact]
+    public void AttentionBackward() => AssertSameBitsForOneAndManyThreads(backend =>
+    {
+        const int batch = 3, seqLen = 50, heads = 4, headSize = 16, c = heads * headSize;
+        using var qkv = backend.UploadNew<float>(TestData.Random(3 * batch * seqLen * c, 8));
+        using var dOut = backend.UploadNew<float>(TestData.Random(batch * seqLen * c, 9));
+        using var o = backend.Allocate<float>(batch * seqLen * c);
+        using var att = backend.Allocate<float>(batch * heads * seqLen * seqLen);
+        using var d = backend.Allocate<float>(3 * batch * seqLen * c);
+        backend.AttentionForward(o, att, qkv, batch, seqLen, heads, headSize, 0.25f);
+        backend.AttentionBackward(d, dOut, qkv, att, batch, seqLen, heads, headSize, 0.25f);
+        return [.. backend.DownloadArray<float>(o), .. backend.DownloadArray<float>(d)];
+    });
+
+    [Fact]
+    public void EmbeddingBackward() => AssertSameBitsForOneAndManyThreads(backend =>
+    {
+        const int batch = 8, seqLen = 50, channels = 200, vocab = 13; // few tokens: many rows hit each table row
+        var rng = new Random(10);
+        using var tokens = backend.UploadNew<int>(Enumerable.Range(0, batch * seqLen).Select(_ => rng.Next(vocab)).ToArray());
+        using var dy = backend.UploadNew<float>(TestData.Random(batch * seqLen * channels, 11));
+        using var dwte = backend.UploadNew<float>(TestData.Random(vocab * channels, 12));
+        using var dwpe = backend.UploadNew<float>(TestData.Random(seqLen * channels, 13));
+        backend.EmbeddingBackward(dwte, dwpe, dy, tokens, batch, seqLen, channels);
+        return [.. backend.DownloadArray<float>(dwte), .. backend.DownloadArray<float>(dwpe)];
+    });
+
+    [Theory]
+    [InlineData("Vector256")]
+    [InlineData("Scalar")]
+    public void NarrowerGemmPathsMatchFloat64(string path)
+    {
+        var simd = Enum.Parse<CpuSimd>(path);
+        if (simd > CpuBackend.BestSimd()) Assert.Skip($"{simd} is not supported on this processor");
+        using var backend = new CpuBackend(null, simd);
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (13, 17, 19), (37, 61, 300) })
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
+                GemmTests.Check(backend, new GemmSpec(m, n, k, ta, tb, Alpha: 1.5f, Beta: 0.5f), GemmEpilogue.None, m + n);
+        GemmTests.Check(backend, new GemmSpec(40, 33, 20, TransB: true), GemmEpilogue.BiasGelu, 3);
+    }
+}
