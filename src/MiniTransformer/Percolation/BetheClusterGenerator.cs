@@ -30,10 +30,10 @@ public static class BetheClusterGenerator
             var candidates = new (int[] Parents, float[] Values)?[n];
             long first = trial;
             Parallel.For(0, n, options,
-                () => (Parents: new int[1024], Counts: new int[256]),
+                () => new GrowthScratch(),
                 (i, _, scratch) =>
                 {
-                    int size = growth.Grow(first + i, spec.MaxSize, ref scratch.Parents, ref scratch.Counts);
+                    int size = growth.Grow(first + i, spec.MaxSize, scratch);
                     sizes[i] = size;
                     if (size >= spec.MinSize)
                     {
