@@ -108,4 +108,20 @@ public class CpuDeterminismTests
                 GemmTests.Check(backend, new GemmSpec(m, n, k, ta, tb, Alpha: 1.5f, Beta: 0.5f), GemmEpilogue.None, m + n);
         GemmTests.Check(backend, new GemmSpec(40, 33, 20, TransB: true), GemmEpilogue.BiasGelu, 3);
     }
+
+    /// <summary>The CPU's vector exp (softmax, GELU) against float64 over its whole finite range.</summary>
+    [Fact]
+    public unsafe void VectorExpIsWithinTwoUlps()
+    {
+        var x = Enumerable.Range(0, 160_000).Select(i => -87.3f + i * (176f / 160_000)).Append(88.72f).ToArray();
+        var y = new float[(x.Length + 15) / 16 * 16];
+        fixed (float* px = x.Concat(new float[y.Length - x.Length]).ToArray(), py = y)
+            for (int i = 0; i < y.Length; i += 16)
+                System.Runtime.Intrinsics.Vector512.Store(VectorMath.Exp(System.Runtime.Intrinsics.Vector512.Load(px + i)), py + i);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = Math.Exp(x[i]);
+            Assert.True(Math.Abs(y[i] - expected) <= 2.4e-7 * expected, $"exp({x[i]:R}) = {y[i]:R}, expected {expected:R}");
+        }
+    }
 }

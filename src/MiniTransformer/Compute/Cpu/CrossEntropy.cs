@@ -30,7 +30,7 @@ public sealed unsafe partial class CpuBackend
                 float scaleOverSum = gradScale / sum;
                 int i = 0;
                 for (; i + 16 <= vocab; i += 16)
-                    (Vector512.Exp(Vector512.Load(xr + i) - Vector512.Create(max)) * Vector512.Create(scaleOverSum)).Store(dr + i);
+                    (VectorMath.Exp(Vector512.Load(xr + i) - Vector512.Create(max)) * Vector512.Create(scaleOverSum)).Store(dr + i);
                 for (; i < vocab; i++) dr[i] = MathF.Exp(xr[i] - max) * scaleOverSum;
                 dr[tr] = -others * scaleOverSum;
             }
@@ -42,7 +42,7 @@ public sealed unsafe partial class CpuBackend
     {
         int i = begin;
         var acc = Vector512<float>.Zero;
-        for (; i + 16 <= end; i += 16) acc += Vector512.Exp(Vector512.Load(x + i) - Vector512.Create(shift));
+        for (; i + 16 <= end; i += 16) acc += VectorMath.Exp(Vector512.Load(x + i) - Vector512.Create(shift));
         float sum = Vector512.Sum(acc);
         for (; i < end; i++) sum += MathF.Exp(x[i] - shift);
         return sum;

@@ -26,7 +26,7 @@ internal static class Gelu
     public static Vector512<float> Forward(Vector512<float> x)
     {
         var u = Vector512.Create(Sqrt2OverPi) * (x + Vector512.Create(Cubic) * x * x * x);
-        var e = Vector512.Exp(Vector512.Clamp(Vector512.Create(-2f) * u, Vector512.Create(-ExpLimit), Vector512.Create(ExpLimit)));
+        var e = VectorMath.Exp(Vector512.Clamp(Vector512.Create(-2f) * u, Vector512.Create(-ExpLimit), Vector512.Create(ExpLimit)));
         return x / (Vector512<float>.One + e);
     }
 
@@ -47,7 +47,7 @@ internal static class Gelu
     {
         var x2 = x * x;
         var u = Vector512.Create(Sqrt2OverPi) * (x + Vector512.Create(Cubic) * x2 * x);
-        var e = Vector512.Exp(Vector512.Clamp(Vector512.Create(-2f) * u, Vector512.Create(-ExpLimit), Vector512.Create(ExpLimit)));
+        var e = VectorMath.Exp(Vector512.Clamp(Vector512.Create(-2f) * u, Vector512.Create(-ExpLimit), Vector512.Create(ExpLimit)));
         var s = Vector512<float>.One / (Vector512<float>.One + e);
         var du = Vector512.Create(Sqrt2OverPi) * (Vector512<float>.One + Vector512.Create(3f * Cubic) * x2);
         return s + Vector512.Create(2f) * x * s * (e * s) * du;

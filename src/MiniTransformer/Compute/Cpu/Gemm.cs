@@ -11,7 +11,7 @@ namespace MiniTransformer.Compute.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     private const int KC = 256;
-    private const int MBlockStrips = 8, NBlockStrips = 8;
+    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 4;
     /// <summary>Below this many FLOPs a GEMM runs on the calling thread: fan-out would cost more than it saves.</summary>
     private const long ParallelGemmFlops = 1L << 21;
 
@@ -35,38 +35,47 @@ public sealed unsafe partial class CpuBackend
         float* biasPtr = bias is { } bs ? Ptr(bs) : null, prePtr = preActivation is { } ps ? Ptr(ps) : null;
         bool parallel = 2.0 * m * n * k * batch >= ParallelGemmFlops;
 
-        For(packsA * mStrips + packsB * nStrips, parallel, job =>
+        // A stored transposed is packed by K blocks (each job reads whole rows of A); otherwise by strips.
+        int kBlocks = (k + KC - 1) / KC, jobsPerPackA = transA ? kBlocks : mStrips;
+        For(packsA * jobsPerPackA + packsB * nStrips, parallel, job =>
         {
-            if (job < packsA * mStrips)
+            if (job < packsA * jobsPerPackA)
             {
-                long p = job / mStrips; int strip = (int)(job % mStrips);
-                PackA(pa + p * panelA + (long)strip * mr * k, srcA + p * strideA, m, k, transA, alpha, strip * mr, mr);
+                long p = job / jobsPerPackA; int part = (int)(job % jobsPerPackA);
+                if (transA) PackTransposedA(pa + p * panelA, srcA + p * strideA, m, k, alpha, part * KC, mr, mStrips);
+                else PackA(pa + p * panelA + (long)part * mr * k, srcA + p * strideA, m, k, alpha, part * mr, mr);
             }
             else
             {
-                job -= packsA * mStrips;
+                job -= packsA * jobsPerPackA;
                 long p = job / nStrips; int strip = (int)(job % nStrips);
                 PackB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB, n, k, transB, strip * nr, nr);
             }
         });
 
+        // Tasks: an N block × a group of M blocks. Inside a task the KC×NC block of B stays in L2 while the group's
+        // A blocks pass through it; groups are only as small as needed to give every thread a few tasks.
         int mBlocks = (mStrips + MBlockStrips - 1) / MBlockStrips, nBlocks = (nStrips + NBlockStrips - 1) / NBlockStrips;
-        For((long)batch * mBlocks * nBlocks, parallel, task =>
+        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1, mBlocks);
+        For((long)batch * mGroups * nBlocks, parallel, task =>
         {
-            int bi = (int)(task / (mBlocks * nBlocks)), block = (int)(task % (mBlocks * nBlocks));
-            int mb = block / nBlocks, nb = block % nBlocks;
+            int bi = (int)(task / (mGroups * nBlocks)), block = (int)(task % (mGroups * nBlocks));
+            int group = block / nBlocks, nb = block % nBlocks;
             float* panelsA = pa + (strideA == 0 ? 0 : bi * panelA), panelsB = pb + (strideB == 0 ? 0 : bi * panelB);
             float* cBatch = dstC + bi * strideC, preBatch = prePtr == null ? null : prePtr + bi * strideC;
-            int sEnd = Math.Min(mStrips, (mb + 1) * MBlockStrips), tEnd = Math.Min(nStrips, (nb + 1) * NBlockStrips);
+            int mbBegin = (int)((long)group * mBlocks / mGroups), mbEnd = (int)((long)(group + 1) * mBlocks / mGroups);
+            int tEnd = Math.Min(nStrips, (nb + 1) * NBlockStrips);
             float* tile = stackalloc float[GemmKernels.MR512 * GemmKernels.NR512];
             for (int k0 = 0; k0 < k; k0 += KC)
             {
                 int kc = Math.Min(KC, k - k0);
                 bool first = k0 == 0, last = k0 + kc == k;
+                for (int mb = mbBegin; mb < mbEnd; mb++)
                 for (int t = nb * NBlockStrips; t < tEnd; t++)
                 {
                     int j0 = t * nr, cols = Math.Min(nr, n - j0);
                     float* stripB = panelsB + (long)t * nr * k + (long)k0 * nr;
+                    int sEnd = Math.Min(mStrips, (mb + 1) * MBlockStrips);
                     for (int strip = mb * MBlockStrips; strip < sEnd; strip++)
                     {
                         int i0 = strip * mr, rows = Math.Min(mr, m - i0);
@@ -94,30 +103,39 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// Strip of MR rows of α·op(A) over all K, zero rows past M, in KC blocks (block at k0·MR). Within a block the
-    /// layout is whatever copies from the source without a transpose: A row-major (M×K) gives rows one after
-    /// another (element [r·kc + k]); A stored transposed (K×M) gives MR contiguous values per k ([k·MR + r]).
+    /// Strip of MR rows of α·A, A row-major (M×K), zero rows past M, in KC blocks (block at k0·MR) holding the rows
+    /// one after another (element [r·kc + k]): plain copies, no transpose.
     /// </summary>
-    private static void PackA(float* dst, float* a, int m, int k, bool trans, float alpha, int i0, int mr)
+    private static void PackA(float* dst, float* a, int m, int k, float alpha, int i0, int mr)
     {
         int rows = Math.Min(mr, m - i0);
         for (int k0 = 0; k0 < k; k0 += KC)
         {
             int kc = Math.Min(KC, k - k0);
             float* block = dst + (long)k0 * mr;
-            if (!trans)
+            for (int r = 0; r < mr; r++)
             {
-                for (int r = 0; r < mr; r++)
-                {
-                    if (r < rows) ScaleCopy(a + (long)(i0 + r) * k + k0, block + r * kc, kc, alpha);
-                    else new Span<float>(block + r * kc, kc).Clear();
-                }
-                continue;
+                if (r < rows) ScaleCopy(a + (long)(i0 + r) * k + k0, block + r * kc, kc, alpha);
+                else new Span<float>(block + r * kc, kc).Clear();
             }
-            for (int kk = 0; kk < kc; kk++)
+        }
+    }
+
+    /// <summary>
+    /// K block [k0, k0 + KC) of every MR-row strip of α·Aᵀ, A stored K×M: each row of A (one k) is read once and
+    /// split into the strips' MR contiguous values for that k (element [k·MR + r] of the strip's block).
+    /// </summary>
+    private static void PackTransposedA(float* dst, float* a, int m, int k, float alpha, int k0, int mr, int mStrips)
+    {
+        int kc = Math.Min(KC, k - k0);
+        for (int kk = 0; kk < kc; kk++)
+        {
+            float* src = a + (long)(k0 + kk) * m;
+            for (int strip = 0; strip < mStrips; strip++)
             {
-                float* d = block + kk * mr;
-                ScaleCopy(a + (long)(k0 + kk) * m + i0, d, rows, alpha);
+                int i0 = strip * mr, rows = Math.Min(mr, m - i0);
+                float* d = dst + (long)strip * mr * k + (long)k0 * mr + kk * mr;
+                ScaleCopy(src + i0, d, rows, alpha);
                 for (int r = rows; r < mr; r++) d[r] = 0f;
             }
         }
@@ -180,18 +198,21 @@ public sealed unsafe partial class CpuBackend
         Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
-    /// <summary>dst[i] = alpha·src[i].</summary>
+    /// <summary>dst[i] = alpha·src[i]; short runs (the MR values per k of a transposed A) in 8- and 4-wide steps.</summary>
     private static void ScaleCopy(float* src, float* dst, int n, float alpha)
     {
         int i = 0;
-        if (alpha == 1f)
+        for (; i + 16 <= n; i += 16) (Vector512.Create(alpha) * Vector512.Load(src + i)).Store(dst + i);
+        if (i + 8 <= n)
         {
-            for (; i + 16 <= n; i += 16) Vector512.Load(src + i).Store(dst + i);
-            for (; i < n; i++) dst[i] = src[i];
-            return;
+            (Vector256.Create(alpha) * Vector256.Load(src + i)).Store(dst + i);
+            i += 8;
         }
-        var va = Vector512.Create(alpha);
-        for (; i + 16 <= n; i += 16) (va * Vector512.Load(src + i)).Store(dst + i);
+        if (i + 4 <= n)
+        {
+            (Vector128.Create(alpha) * Vector128.Load(src + i)).Store(dst + i);
+            i += 4;
+        }
         for (; i < n; i++) dst[i] = alpha * src[i];
     }
 
