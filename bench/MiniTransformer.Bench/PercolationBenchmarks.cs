@@ -19,15 +19,43 @@ public class PercolationBenchmarks
     [Params(1, -1)]
     public int Threads { get; set; }
 
+    private ClusterSet _set = null!;
+    private readonly GrowthScratch _scratch = new();
+    private float[] _values = [];
+
     [GlobalSetup]
     public void Setup()
     {
-        var set = BetheClusterGenerator.Generate(Spec, Threads);
-        Console.WriteLine($"// bethe: grown_sites = {set.Info.GrownSites}, kept {set.Count} clusters / {set.TotalSites} sites, discarded {set.Info.Discarded}, trials {set.Info.Trials}");
+        _set = BetheClusterGenerator.Generate(Spec, Threads);
+        _values = new float[_set.Info.Sizes.Max()];
+        Console.WriteLine($"// bethe: grown_sites = {_set.Info.GrownSites}, kept {_set.Count} clusters / {_set.TotalSites} sites, discarded {_set.Info.Discarded}, trials {_set.Info.Trials}");
     }
 
     [Benchmark]
     public long BetheGenerate() => BetheClusterGenerator.Generate(Spec, Threads).Info.GrownSites;
+
+    /// <summary>The growth part alone: the same trials, one thread (sites/s = grown_sites / time).</summary>
+    [Benchmark]
+    public long BetheGrowOnly()
+    {
+        var growth = new BetheGrowth(Spec.Z, Spec.P, Spec.Seed);
+        long grown = 0;
+        for (long t = 0; t < _set.Info.Trials; t++)
+        {
+            int size = growth.Grow(t, Spec.MaxSize, _scratch);
+            grown += size < 0 ? Spec.MaxSize : size;
+        }
+        return grown;
+    }
+
+    /// <summary>The target part alone: random walks of the kept clusters, one thread (sites/s = kept sites / time).</summary>
+    [Benchmark]
+    public float BetheTargetsOnly()
+    {
+        for (int k = 0; k < _set.Count; k++)
+            RandomWalkTarget.Compute(_set.ParentsOf(k), Spec.Seed, (ulong)_set.Info.ClusterIds[k], _values);
+        return _values[0];
+    }
 
     [Benchmark]
     public int NewmanZiffSweep512() => NewmanZiffSweep.Run(_square, 1).FirstSpanning;

@@ -4,6 +4,7 @@ using MiniTransformer.Compute;
 using MiniTransformer.IO;
 using MiniTransformer.Knn;
 using MiniTransformer.Percolation;
+using Spectre.Console;
 
 namespace MiniTransformer.Cli.Commands;
 
@@ -101,14 +102,14 @@ public static class KnnCommands
                 using (var knn = new EuclideanKnn(device))
                 {
                     var regressor = new EuclideanKnnRegressor(knn, parse.GetValue(k), parse.GetValue(weights) == "distance" ? KnnWeights.Distance : KnnWeights.Uniform);
-                    rows = DataScalingExperiment.Run(set, regressor, options);
+                    rows = WithProgress(parse, "data scaling", progress => DataScalingExperiment.Run(set, regressor, options, progress));
                     modelName = $"euclidean {regressor.K}-NN ({parse.GetValue(weights)} weights, {kind.ToString().ToLowerInvariant()})";
                 }
             }
             else
             {
                 var regressor = new TreeNearestNeighbourRegressor(!parse.GetValue(c.NoShrinkage));
-                rows = DataScalingExperiment.Run(set, regressor, options);
+                rows = WithProgress(parse, "data scaling", progress => DataScalingExperiment.Run(set, regressor, options, progress));
                 modelName = regressor.Shrinkage ? "tree 1-NN with shrinkage" : "tree 1-NN";
             }
             Func<double, double> curve = manifoldOnly ? theory.ManifoldLoss : theory.DataLoss;
@@ -145,7 +146,7 @@ public static class KnnCommands
                 parse.GetValue(c.TestFraction), parse.GetValue(examples), parse.GetValue(maxDof), parse.GetValue(c.Threads));
             var regressor = new TreeNearestNeighbourRegressor(!parse.GetValue(c.NoShrinkage));
             var clock = Stopwatch.StartNew();
-            var rows = ModelScalingExperiment.Run(set, regressor, options);
+            var rows = WithProgress(parse, "model scaling", progress => ModelScalingExperiment.Run(set, regressor, options, progress));
             Func<double, double> curve = manifoldOnly ? theory.ManifoldLoss : theory.ModelLoss;
             double exponent = manifoldOnly ? theory.ManifoldExponent : theory.ModelExponent;
             var summary = ScalingTable.Summarise(rows.Select(r => r.Dof).ToList(), rows.Select(r => r.Loss).ToList(), curve);
@@ -164,6 +165,28 @@ public static class KnnCommands
     {
         AtomicFile.EnsureWritable(path, force);
         AtomicFile.EnsureWritable(ScalingTable.SummaryPath(path), force);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under a Spectre.Console progress bar on stderr when a person is watching (stderr is
+    /// the process's own, unredirected terminal and --json is off); otherwise silently.
+    /// </summary>
+    internal static T WithProgress<T>(ParseResult parse, string label, Func<IProgress<double>?, T> work)
+    {
+        bool interactive = !parse.GetValue(CommonOptions.Json) && ReferenceEquals(parse.InvocationConfiguration.Error, Console.Error) && !Console.IsErrorRedirected;
+        if (!interactive) return work(null);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return console.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask(label, autoStart: true, maxValue: 1.0);
+            return work(new TaskProgress(task));
+        });
+    }
+
+    /// <summary>Reports a fraction done straight into the bar (no synchronisation context to post through).</summary>
+    private sealed class TaskProgress(ProgressTask task) : IProgress<double>
+    {
+        public void Report(double value) => task.Value = value;
     }
 
     private static void Report(ParseResult parse, string outPath, ClusterSet set, string experiment, string model, string xName,

@@ -74,7 +74,7 @@ public static class PercolationDataCommand
                 var spec = new BetheSpec(zz, pp, min, max, n, parse.GetValue(seed), parse.GetValue(maxTrials));
                 spec.Validate();
                 CheckWritable(path, overwrite);
-                set = BetheClusterGenerator.Generate(spec, parse.GetValue(threads));
+                set = KnnCommands.WithProgress(parse, "growing clusters", progress => BetheClusterGenerator.Generate(spec, parse.GetValue(threads), progress));
             }
             else
             {

@@ -12,9 +12,6 @@ public abstract class ClusterRegressor
     /// <summary>Whether <see cref="Predict"/> may run concurrently on different clusters.</summary>
     public abstract bool IsThreadSafe { get; }
 
-    /// <summary>Short name for result tables ("tree-1nn", "euclidean-knn").</summary>
-    public abstract string Name { get; }
-
     /// <summary>
     /// Predictions at the local sites <paramref name="queries"/> of cluster <paramref name="cluster"/> from the sites
     /// with <paramref name="isTraining"/> set (at least one). <paramref name="scratch"/> is per-thread working memory.
@@ -29,8 +26,6 @@ public sealed class RegressorScratch
     public long[] Packed = new long[256];
     public float[] Floats = new float[256];
     public float[] Floats2 = new float[256];
-    public int[] Ints = new int[256];
-    public int[] Ints2 = new int[256];
     public bool[] Mask = new bool[256];
     public double[] Predictions = new double[256];
 

@@ -11,7 +11,6 @@ public sealed class EuclideanKnnRegressor(EuclideanKnn knn, int k, KnnWeights we
     public int K { get; } = k >= 1 ? k : throw new UserInputException($"k must be ≥ 1 (got {k})");
     public KnnWeights Weights { get; } = weights;
     public override bool IsThreadSafe => false;
-    public override string Name => "euclidean-knn";
 
     public override void Predict(ClusterSet set, int cluster, ReadOnlySpan<bool> isTraining, int trainingCount,
         ReadOnlySpan<int> queries, Span<double> predictions, RegressorScratch scratch)

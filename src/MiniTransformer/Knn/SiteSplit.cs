@@ -21,7 +21,6 @@ public sealed class SiteSplit
     public required int[] TestSites { get; init; }
     public required float[] MinTrainKey { get; init; }
     public long TestCount => TestSites.Length;
-    public long NonTestCount { get; init; }
 
     public ReadOnlySpan<int> TestSitesOf(int cluster) => TestSites.AsSpan((int)TestOffsets[cluster], (int)(TestOffsets[cluster + 1] - TestOffsets[cluster]));
 
@@ -64,7 +63,7 @@ public sealed class SiteSplit
         return new SiteSplit
         {
             Keys = keys, TestFraction = testFraction, TestOffsets = offsets, TestSites = tests.ToArray(),
-            MinTrainKey = minTrain, NonTestCount = total - tests.Count,
+            MinTrainKey = minTrain,
         };
     }
 

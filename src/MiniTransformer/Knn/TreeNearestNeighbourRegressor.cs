@@ -11,7 +11,6 @@ public sealed class TreeNearestNeighbourRegressor(bool shrinkage = true) : Clust
 {
     public bool Shrinkage { get; } = shrinkage;
     public override bool IsThreadSafe => true;
-    public override string Name => "tree-1nn";
 
     public override void Predict(ClusterSet set, int cluster, ReadOnlySpan<bool> isTraining, int trainingCount,
         ReadOnlySpan<int> queries, Span<double> predictions, RegressorScratch scratch)

@@ -16,6 +16,7 @@ public static class BetheClusterGenerator
         long trial = 0, discarded = 0, grown = 0;
         int reached = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
+        int minBatch = 16 * (maxThreads > 0 ? maxThreads : Environment.ProcessorCount);
         while (reached < spec.Clusters)
         {
             if (trial >= spec.MaxTrials)
@@ -24,34 +25,32 @@ public static class BetheClusterGenerator
             // Size batches to the clusters still needed at the observed rate of reaching min-size (+20%), so the
             // candidates held in memory at once stay near what is kept. The rule depends only on past results.
             double rate = (reached + 1.0) / (trial + 1.0);
-            long batch = Math.Clamp((long)Math.Ceiling(1.2 * (spec.Clusters - reached) / rate), 256, 1 << 16);
+            // (Batch boundaries never change the output — the scan below does — so the floor may follow the thread count.)
+            long batch = Math.Clamp((long)Math.Ceiling(1.2 * (spec.Clusters - reached) / rate), minBatch, 1 << 16);
             int n = (int)Math.Min(batch, spec.MaxTrials - trial);
             var sizes = new int[n];
-            var candidates = new (int[] Parents, float[] Values)?[n];
+            var candidates = new int[n][];
             long first = trial;
             Parallel.For(0, n, options,
-                () => (Parents: new int[1024], Counts: new int[256]),
+                () => new GrowthScratch(),
                 (i, _, scratch) =>
                 {
-                    int size = growth.Grow(first + i, spec.MaxSize, ref scratch.Parents, ref scratch.Counts);
+                    int size = growth.Grow(first + i, spec.MaxSize, scratch);
                     sizes[i] = size;
-                    if (size >= spec.MinSize)
-                    {
-                        var parents = scratch.Parents.AsSpan(0, size).ToArray();
-                        var values = new float[size];
-                        RandomWalkTarget.Compute(parents, spec.Seed, (ulong)(first + i), values);
-                        candidates[i] = (parents, values);
-                    }
+                    if (size >= spec.MinSize) candidates[i] = scratch.Parents.AsSpan(0, size).ToArray();
                     return scratch;
                 },
                 _ => { });
+            int keptBefore = kept.Count;
             for (int i = 0; i < n && reached < spec.Clusters; i++)
             {
                 trial++;
                 grown += sizes[i] < 0 ? spec.MaxSize : sizes[i];
                 if (sizes[i] < 0) { discarded++; reached++; }
-                else if (sizes[i] >= spec.MinSize) { kept.Add((first + i, candidates[i]!.Value.Parents, candidates[i]!.Value.Values)); reached++; }
+                else if (sizes[i] >= spec.MinSize) { kept.Add((first + i, candidates[i], new float[sizes[i]])); reached++; }
             }
+            // Targets only for what was kept (candidates past the stopping point never get one).
+            Parallel.For(keptBefore, kept.Count, options, k => RandomWalkTarget.Compute(kept[k].Parents, spec.Seed, (ulong)kept[k].Trial, kept[k].Values));
             progress?.Report((double)reached / spec.Clusters);
         }
         if (kept.Count == 0)

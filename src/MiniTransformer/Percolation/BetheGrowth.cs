@@ -29,13 +29,16 @@ public sealed class BetheGrowth
     public static double CriticalProbability(int z) => 1.0 / (z - 1);
 
     /// <summary>
-    /// Grows cluster <paramref name="trial"/> into <paramref name="parents"/> (BFS order, parents[0] = −1), resizing
-    /// the scratch arrays as needed. Returns the size, or −1 as soon as the size is known to exceed
+    /// Grows cluster <paramref name="trial"/> into <c>scratch.Parents</c> (BFS order, parents[0] = −1), resizing the
+    /// scratch arrays as needed. Returns the size, or −1 as soon as the size is known to exceed
     /// <paramref name="maxSize"/> (growth stops there: a runaway cluster costs O(maxSize), not more).
     /// </summary>
-    public int Grow(long trial, int maxSize, ref int[] parents, ref int[] counts)
+    public int Grow(long trial, int maxSize, GrowthScratch scratch)
     {
         ulong stream = (ulong)trial;
+        ref int[] parents = ref scratch.Parents;
+        ref int[] counts = ref scratch.Counts;
+        ref double[] uniforms = ref scratch.Uniforms;
         Ensure(ref parents, 1, maxSize);
         parents[0] = -1;
         long levelStart = 0, levelEnd = 1;
@@ -43,13 +46,11 @@ public sealed class BetheGrowth
         {
             int width = (int)(levelEnd - levelStart);
             Ensure(ref counts, width, int.MaxValue);
-            // (1) child counts of the level's sites.
+            if (uniforms.Length < width) uniforms = new double[Math.Max(width, 2 * uniforms.Length)];
+            // (1) child counts of the level's sites: one counter-based uniform each, inverted through the table.
+            PercolationStreams.FillGrowthUniforms(Seed, stream, (int)levelStart, uniforms.AsSpan(0, width));
             for (int j = 0; j < width; j++)
-            {
-                int site = (int)levelStart + j;
-                double u = PercolationStreams.GrowthUniform(Seed, stream, site);
-                counts[j] = site == 0 ? _root.Sample(u) : _children.Sample(u);
-            }
+                counts[j] = levelStart + j == 0 ? _root.Sample(uniforms[j]) : _children.Sample(uniforms[j]);
             // (2) exclusive prefix sum: counts[j] becomes the offset of site j's first child in the next level.
             long total = 0;
             for (int j = 0; j < width; j++) { int c = counts[j]; counts[j] = (int)total; total += c; }
@@ -75,4 +76,12 @@ public sealed class BetheGrowth
         long grown = Math.Max(needed, Math.Min((long)cap, 2L * Math.Max(array.Length, 64)));
         Array.Resize(ref array, (int)Math.Min(grown, Array.MaxLength));
     }
+}
+
+/// <summary>Per-thread working arrays of <see cref="BetheGrowth.Grow"/>; after a successful call Parents[0..size) is the cluster.</summary>
+public sealed class GrowthScratch
+{
+    public int[] Parents = new int[1024];
+    public int[] Counts = new int[256];
+    public double[] Uniforms = new double[256];
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using MathNet.Numerics.Distributions;
 
 namespace MiniTransformer.Percolation;
@@ -7,8 +9,9 @@ namespace MiniTransformer.Percolation;
 /// The table holds P(X ≤ k) summed from MathNet's log-space PMF, so the sampler is exact up to double rounding
 /// (≈1e-16 per entry) and consumes exactly one uniform per draw — which is what makes a site's child count a pure
 /// function of its Philox counter. (MathNet's own Binomial.Sample draws n Bernoullis from a System.Random, which
-/// is neither counter-based nor O(1).) Search is linear from 0 when the mean is small (z = 200 at p_c: mean 1,
-/// two comparisons on average) and binary otherwise.
+/// is neither counter-based nor O(1).) When the mean is small (z = 200 at p_c: mean 1) the count is read off
+/// without branches — k = #{j : P(X ≤ j) ≤ u} over the first eight entries, one vector compare and a popcount —
+/// since a data-dependent search loop mispredicts about once per draw; otherwise binary search.
 /// </summary>
 public sealed class BinomialTable
 {
@@ -24,7 +27,9 @@ public sealed class BinomialTable
         if (!(probability >= 0 && probability <= 1)) throw new ArgumentOutOfRangeException(nameof(probability));
         Trials = trials;
         Probability = probability;
-        _cdf = new double[trials + 1];
+        // Padded with 1s to at least eight entries: u < 1 never counts a pad, so the vector read-off needs no bounds.
+        _cdf = new double[Math.Max(trials + 1, 8)];
+        Array.Fill(_cdf, 1.0);
         double acc = 0;
         for (int k = 0; k <= trials; k++)
         {
@@ -42,11 +47,15 @@ public sealed class BinomialTable
         var cdf = _cdf;
         if (_linear)
         {
-            int k = 0;
-            while (u >= cdf[k]) k++;
+            var uu = Vector256.Create(u);
+            uint below = Vector256.GreaterThanOrEqual(uu, Vector256.Create(cdf[0], cdf[1], cdf[2], cdf[3])).ExtractMostSignificantBits()
+                         | Vector256.GreaterThanOrEqual(uu, Vector256.Create(cdf[4], cdf[5], cdf[6], cdf[7])).ExtractMostSignificantBits() << 4;
+            int k = BitOperations.PopCount(below);
+            if (k < 8) return k;
+            while (u >= cdf[k]) k++; // the rare tail beyond 7 children
             return k;
         }
-        int lo = 0, hi = cdf.Length - 1; // invariant: the answer lies in [lo, hi]
+        int lo = 0, hi = Trials; // invariant: the answer lies in [lo, hi]
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;

@@ -20,9 +20,10 @@ public static class RandomWalkTarget
     /// <summary>The walk before standardisation: raw[0] = 0, raw[i] = raw[parents[i]] + increment i.</summary>
     public static void ComputeRaw(ReadOnlySpan<int> parents, ulong seed, ulong clusterId, Span<double> raw)
     {
+        // Increments first (a batched, vectorised draw), then the walk: parents precede children, so one pass suffices.
+        PercolationStreams.FillTargetIncrements(seed, clusterId, 0, raw[..parents.Length]);
         raw[0] = 0;
-        for (int i = 1; i < parents.Length; i++)
-            raw[i] = raw[parents[i]] + PercolationStreams.TargetIncrement(seed, clusterId, i);
+        for (int i = 1; i < parents.Length; i++) raw[i] += raw[parents[i]];
     }
 
     /// <summary>values = (raw − mean)/std with the population standard deviation, in float64 before rounding.</summary>

@@ -61,3 +61,38 @@ public class EuclideanKnnTests
         }
     }
 }
+
+/// <summary>The CPU backend's AVX-512 column-block top-k against its per-point scan (forced with the scalar SIMD level).</summary>
+public class CpuTopKPathTests
+{
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(2, 33, 5, 1)]
+    [InlineData(3, 1000, 37, 1)]
+    [InlineData(8, 1000, 37, 4)]
+    [InlineData(15, 517, 9, 16)]
+    [InlineData(5, 3, 6, 3)]
+    public void VectorPathEqualsScalarPath(int dim, int pointCount, int queryCount, int k)
+    {
+        if (MiniTransformer.Compute.Cpu.CpuBackend.BestSimd() != MiniTransformer.Compute.Cpu.CpuSimd.Vector512) Assert.Skip("no AVX-512 on this processor");
+        var rng = new Random(dim * 7 + pointCount);
+        // Integer-valued coordinates make exact ties common, so the lower-index rule is exercised in both paths.
+        float[] Coordinates(int n) => Enumerable.Range(0, n).Select(_ => (float)rng.Next(-4, 5)).ToArray();
+        var points = Coordinates(pointCount * dim);
+        var queries = Coordinates(queryCount * dim);
+        (int[], float[]) Run(MiniTransformer.Compute.Cpu.CpuSimd simd)
+        {
+            using var backend = new MiniTransformer.Compute.Cpu.CpuBackend(2, simd);
+            using var p = backend.UploadNew<float>(points);
+            using var q = backend.UploadNew<float>(queries);
+            using var i = backend.Allocate<int>(queryCount * k);
+            using var d = backend.Allocate<float>(queryCount * k);
+            backend.SquaredDistanceTopK(i, d, q, p, queryCount, pointCount, dim, k);
+            return (backend.DownloadArray<int>(i), backend.DownloadArray<float>(d));
+        }
+        var (vi, vd) = Run(MiniTransformer.Compute.Cpu.CpuSimd.Vector512);
+        var (si, sd) = Run(MiniTransformer.Compute.Cpu.CpuSimd.Scalar);
+        Assert.Equal(si, vi);
+        Assert.Equal(sd, vd);
+    }
+}

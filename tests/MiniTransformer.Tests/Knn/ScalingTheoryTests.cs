@@ -63,6 +63,7 @@ public class ScalingTheoryTests
         Assert.Equal(-t.DataExponent, LocalSlope(t.DataLoss, 1e30), 2);
         Assert.Equal(-t.ModelExponent, LocalSlope(t.ModelLoss, 1e30), 2);
         Assert.Equal(-t.Alpha, LocalSlope(t.QuantaModelLoss, 10), 9);
+        Assert.Equal(-t.Alpha / (1 + t.Alpha), LocalSlope(t.QuantaDataLoss, 10), 9);
         Assert.Equal(-t.ManifoldExponent, LocalSlope(t.ManifoldLoss, 10), 9);
     }
 
