@@ -58,7 +58,7 @@ public sealed class SweepKillResumeTests : IDisposable
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "MiniTransformer.Cli.dll");
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { cli, "sweep", "--spec", specPath, "--out", Path.Combine(_dir, "out"), "--workers", "1" }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { cli, "sweep", "--spec", specPath, "--out", Path.Combine(_dir, "out"), "--workers", "1", "--no-report" }) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
