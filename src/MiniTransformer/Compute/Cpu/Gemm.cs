@@ -11,7 +11,7 @@ namespace MiniTransformer.Compute.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     private const int KC = 256;
-    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 4;
+    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16;
     /// <summary>Below this many FLOPs a GEMM runs on the calling thread: fan-out would cost more than it saves.</summary>
     private const long ParallelGemmFlops = 1L << 21;
 

@@ -46,8 +46,20 @@ public sealed unsafe partial class CpuBackend
             {
                 float* xr = x + r * cols, dyr = dy + r * cols, dxr = dx + r * cols;
                 float m = mu[r], s = rs[r];
-                float dnormMean = 0f, dnormNormMean = 0f;
-                for (int i = 0; i < cols; i++)
+                var vm = Vector512.Create(m);
+                var vs = Vector512.Create(s);
+                var sumG = Vector512<float>.Zero;
+                var sumGx = Vector512<float>.Zero;
+                int i = 0;
+                for (; i + 16 <= cols; i += 16)
+                {
+                    var norm = (Vector512.Load(xr + i) - vm) * vs;
+                    var dnorm = Vector512.Load(w + i) * Vector512.Load(dyr + i);
+                    sumG += dnorm;
+                    sumGx += dnorm * norm;
+                }
+                float dnormMean = Vector512.Sum(sumG), dnormNormMean = Vector512.Sum(sumGx);
+                for (; i < cols; i++)
                 {
                     float norm = (xr[i] - m) * s, dnorm = w[i] * dyr[i];
                     dnormMean += dnorm;
@@ -55,7 +67,16 @@ public sealed unsafe partial class CpuBackend
                 }
                 dnormMean /= cols;
                 dnormNormMean /= cols;
-                for (int i = 0; i < cols; i++)
+                var vMean = Vector512.Create(dnormMean);
+                var vNormMean = Vector512.Create(dnormNormMean);
+                i = 0;
+                for (; i + 16 <= cols; i += 16)
+                {
+                    var norm = (Vector512.Load(xr + i) - vm) * vs;
+                    var dnorm = Vector512.Load(w + i) * Vector512.Load(dyr + i);
+                    (Vector512.Load(dxr + i) + (dnorm - vMean - norm * vNormMean) * vs).Store(dxr + i);
+                }
+                for (; i < cols; i++)
                 {
                     float norm = (xr[i] - m) * s, dnorm = w[i] * dyr[i];
                     dxr[i] += (dnorm - dnormMean - norm * dnormNormMean) * s;
