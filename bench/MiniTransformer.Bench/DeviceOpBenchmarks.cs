@@ -159,33 +159,8 @@ public class DeviceOpBenchmarks
     {
         public RateConfig()
         {
-            AddColumn(new RateColumn("GFLOP/s", cost => cost.Flops), new RateColumn("GB/s", cost => cost.Bytes));
-        }
-    }
-
-    /// <summary>Declared cost (FLOPs or bytes) of the benchmark over its mean time, in units of 10⁹ per second.</summary>
-    private sealed class RateColumn(string name, Func<OpCost, long> quantity) : IColumn
-    {
-        public string Id => $"{nameof(RateColumn)}.{name}";
-        public string ColumnName => name;
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => $"{name} from the op's declared cost (OpCosts) over the mean time";
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public bool IsAvailable(Summary summary) => true;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var report = summary[benchmarkCase];
-            if (report?.ResultStatistics is not { } stats) return "-";
-            int width = (int)benchmarkCase.Parameters[nameof(Width)];
-            long amount = quantity(Cost(benchmarkCase.Descriptor.WorkloadMethod.Name, width));
-            if (amount == 0) return "-";
-            return (amount / stats.Mean).ToString("F2", System.Globalization.CultureInfo.InvariantCulture); // ns → 10⁹/s
+            static OpCost? CostOf(BenchmarkCase c) => Cost(c.Descriptor.WorkloadMethod.Name, ThroughputColumn.Param<int>(c, nameof(Width)));
+            AddColumn(ThroughputColumn.Gflops(CostOf), ThroughputColumn.GBps(CostOf));
         }
     }
 }
