@@ -3,12 +3,14 @@ using System.Diagnostics;
 namespace MiniTransformer.Sweeps;
 
 /// <summary>Progress of a sweep as the executor reports it after every finished run.</summary>
-public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConfig? LastRun, RunOutcome? LastOutcome, TimeSpan Elapsed)
+public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConfig? LastRun, RunOutcome? LastOutcome, TimeSpan Elapsed,
+    double CostDone = 0, double CostLeft = 0)
 {
-    /// <summary>Remaining time, extrapolated from the runs finished in this process.</summary>
-    public TimeSpan? Eta => Finished - Skipped > 0 && Total > Finished
-        ? Elapsed / (Finished - Skipped) * (Total - Finished)
-        : null;
+    /// <summary>
+    /// Remaining time, extrapolated from the runs finished in this process by their estimated cost
+    /// (<see cref="SweepPlan.EstimatedCost"/>): runs differ in cost by orders of magnitude and the cheap ones go first.
+    /// </summary>
+    public TimeSpan? Eta => CostDone > 0 && Total > Finished ? Elapsed * (CostLeft / CostDone) : null;
 }
 
 /// <summary>
@@ -26,6 +28,7 @@ public static class SweepExecutor
         var finished = store.FinishedIds();
         var todo = runs.Where(r => !finished.Contains(r.Id)).ToList();
         int skipped = runs.Count - todo.Count, done = skipped;
+        double costDone = 0, costLeft = todo.Sum(SweepPlan.EstimatedCost);
         int threadsPerRun = Math.Max(1, Environment.ProcessorCount / Math.Min(workers, Math.Max(1, todo.Count)));
         var clock = Stopwatch.StartNew();
         var gate = new Lock();
@@ -54,7 +57,9 @@ public static class SweepExecutor
             lock (gate)
             {
                 done++;
-                last = new SweepProgress(runs.Count, done, skipped, config, outcome, clock.Elapsed);
+                costDone += SweepPlan.EstimatedCost(config);
+                costLeft -= SweepPlan.EstimatedCost(config);
+                last = new SweepProgress(runs.Count, done, skipped, config, outcome, clock.Elapsed, costDone, costLeft);
                 progress?.Invoke(last);
             }
         });

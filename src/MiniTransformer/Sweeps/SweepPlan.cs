@@ -32,11 +32,15 @@ public sealed class SweepPlan
                 tokens, lr, seed, spec.Batch, spec.EvalPoints, spec.WarmupFraction, spec.WeightDecay, spec.GradClip, spec.Backend));
         var ordered = runs
             .DistinctBy(r => r.Id)
-            .OrderBy(r => (double)r.Tokens * r.Width * r.Width * r.Layers)
+            .OrderBy(EstimatedCost)
             .ThenBy(r => r.Id, StringComparer.Ordinal)
             .ToList();
         return new SweepPlan(spec, ordered);
     }
+
+    /// <summary>Relative cost of a run for ordering and ETAs: tokens × (12·layers·width² + width·64), the
+    /// non-embedding FLOPs plus a per-token share for embeddings, norms and launch overheads.</summary>
+    public static double EstimatedCost(RunConfig r) => (double)r.Tokens * (12.0 * r.Layers * r.Width * r.Width + 64.0 * r.Width);
 
     /// <summary>The runs of shard <paramref name="index"/> of <paramref name="count"/>.</summary>
     public IReadOnlyList<RunConfig> Shard(int index, int count)
