@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MiniTransformer.Compute;
 using MiniTransformer.Data.Graphs;
 using MiniTransformer.IO;
 
@@ -69,7 +70,23 @@ public static class SweepSpecLoader
         Check(s.WarmupFraction is >= 0 and < 1, "warmup_fraction", "must be in [0, 1)");
         Check(s.WeightDecay >= 0, "weight_decay", "must be non-negative");
         Check(s.GradClip is null or > 0, "grad_clip", "must be positive (or null for no clipping)");
-        Check(s.Backend is "cpu" or "opencl" or "cuda", "backend", "must be cpu, opencl or cuda");
+        Check(IsBackendName(s.Backend), "backend", "must be cpu, opencl or cuda");
+    }
+
+    /// <summary>
+    /// Whether the compute layer knows the backend name (one list of names: <see cref="Backends.Parse"/>), written in
+    /// its canonical lower-case form — the name is part of each run's content id.
+    /// </summary>
+    private static bool IsBackendName(string name)
+    {
+        try
+        {
+            return Backends.Parse(name).ToString().ToLowerInvariant() == name;
+        }
+        catch (UserInputException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The default head count of SCIENCE.md: max(4, width/64).</summary>
