@@ -88,10 +88,12 @@ public static class SweepCommand
             return 130;
         }
 
+        if (!json && final.Finished > final.Skipped)
+            stdout.WriteLine($"{final.Finished - final.Skipped} runs in {final.Elapsed:hh\\:mm\\:ss} with {workers} workers; cores busy {final.CoreUtilisation:P0} (process CPU time / (wall × {Environment.ProcessorCount} cores))");
         var best = store.Rows("best_runs");
         if (json)
         {
-            stdout.WriteLine(Json.Serialize(new { Sweep = spec.Name, Store = Path.GetFullPath(storePath), Runs = runs.Count, final.Finished, EntropyRate = data.EntropyRate, Best = best }));
+            stdout.WriteLine(Json.Serialize(new { Sweep = spec.Name, Store = Path.GetFullPath(storePath), Runs = runs.Count, final.Finished, final.CoreUtilisation, EntropyRate = data.EntropyRate, Best = best }));
             return 0;
         }
         PrintBest(best, data.EntropyRate, stdout);

@@ -4,8 +4,14 @@ namespace MiniTransformer.Sweeps;
 
 /// <summary>Progress of a sweep as the executor reports it after every finished run.</summary>
 public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConfig? LastRun, RunOutcome? LastOutcome, TimeSpan Elapsed,
-    double CostDone = 0, double CostLeft = 0)
+    double CostDone = 0, double CostLeft = 0, TimeSpan ProcessorTime = default)
 {
+    /// <summary>
+    /// Share of the machine's cores this process kept busy since the sweep started: CPU time of the whole process
+    /// over (wall time × cores). A worker pool that leaves cores idle shows up here.
+    /// </summary>
+    public double? CoreUtilisation => Elapsed > TimeSpan.Zero ? ProcessorTime / (Elapsed * Environment.ProcessorCount) : null;
+
     /// <summary>
     /// Remaining time, extrapolated from the runs finished in this process by their estimated cost
     /// (<see cref="SweepPlan.EstimatedCost"/>): runs differ in cost by orders of magnitude and the cheap ones go first.
@@ -31,6 +37,7 @@ public static class SweepExecutor
         double costDone = 0, costLeft = todo.Sum(SweepPlan.EstimatedCost);
         int threadsPerRun = Math.Max(1, Environment.ProcessorCount / Math.Min(workers, Math.Max(1, todo.Count)));
         var clock = Stopwatch.StartNew();
+        var processorTimeAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var gate = new Lock();
         var last = new SweepProgress(runs.Count, done, skipped, null, null, TimeSpan.Zero);
         progress?.Invoke(last);
@@ -59,7 +66,8 @@ public static class SweepExecutor
                 done++;
                 costDone += SweepPlan.EstimatedCost(config);
                 costLeft -= SweepPlan.EstimatedCost(config);
-                last = new SweepProgress(runs.Count, done, skipped, config, outcome, clock.Elapsed, costDone, costLeft);
+                last = new SweepProgress(runs.Count, done, skipped, config, outcome, clock.Elapsed, costDone, costLeft,
+                    Process.GetCurrentProcess().TotalProcessorTime - processorTimeAtStart);
                 progress?.Invoke(last);
             }
         });
