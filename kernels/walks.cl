@@ -41,3 +41,18 @@ __kernel void sample_walks(__global int* tokens, const long offTokens,
         tokens[t] = node;
     }
 }
+
+// Next-token pairs from sampled sequences: one work-item per output position (row, t < length − 1).
+__kernel void split_sequences(__global int* inputs, const long offInputs,
+                              __global int* targets, const long offTargets,
+                              __global const int* sequences, const long offSequences,
+                              const int count, const int length)
+{
+    const long i = get_global_id(0);
+    const int context = length - 1;
+    if (i >= (long)count * context) return;
+    const long row = i / context, t = i - row * context;
+    const long source = offSequences + row * length + t;
+    inputs[offInputs + i] = sequences[source];
+    targets[offTargets + i] = sequences[source + 1];
+}

@@ -253,6 +253,21 @@ public abstract class ComputeBackend : IDisposable
         End("sample_walks", OpCosts.SampleWalks(count, length), t);
     }
 
+    /// <summary>
+    /// Splits <paramref name="count"/> sequences of <paramref name="length"/> tokens (row-major) into next-token
+    /// training pairs: inputs [count, length − 1] take each sequence's first length − 1 tokens, targets its last
+    /// length − 1 — the layout <see cref="Training.TokenBatches"/> reads from a file, made on the device from walks
+    /// sampled there.
+    /// </summary>
+    public void SplitSequences(DeviceSlice<int> inputs, DeviceSlice<int> targets, DeviceSlice<int> sequences, int count, int length)
+    {
+        if (count < 0 || length < 2) throw new ArgumentException($"need count ≥ 0 and sequences of at least 2 tokens (got {count} × {length})");
+        Require(sequences, (long)count * length, nameof(sequences));
+        Require(inputs, (long)count * (length - 1), nameof(inputs)); Require(targets, (long)count * (length - 1), nameof(targets));
+        var t = Begin(); SplitSequencesCore(inputs, targets, sequences, count, length);
+        End("split_sequences", OpCosts.SplitSequences(count, length), t);
+    }
+
     // ---- what a backend implements -------------------------------------------------------------------------
 
     protected abstract void UploadCore<T>(ReadOnlySpan<T> source, DeviceSlice<T> destination) where T : unmanaged;
@@ -286,6 +301,7 @@ public abstract class ComputeBackend : IDisposable
     protected abstract void ReduceCore(ReductionKind kind, DeviceSlice<float> destination, DeviceSlice<float> source, long n);
     protected abstract void SquaredDistanceTopKCore(DeviceSlice<int> indices, DeviceSlice<float> distances,
         DeviceSlice<float> queries, DeviceSlice<float> points, int queryCount, int pointCount, int dim, int k);
+    protected abstract void SplitSequencesCore(DeviceSlice<int> inputs, DeviceSlice<int> targets, DeviceSlice<int> sequences, int count, int length);
     protected abstract void SampleWalksCore(DeviceSlice<int> tokens, DeviceWalkTables tables, int length, long firstWalk, int count, ulong seed);
 
     public virtual void Dispose() => GC.SuppressFinalize(this);

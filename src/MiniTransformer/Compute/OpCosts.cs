@@ -139,4 +139,8 @@ public static class OpCosts
     /// <summary>Integer work only. Per step: CSR row bounds (2), alias threshold, alias and neighbour (3) gathered; per walk start: 2.</summary>
     public static OpCost SampleWalks(long count, long length) =>
         new(0, F * count * (2 + 5 * (length - 1)), F * count * length);
+
+    /// <summary>No arithmetic; reads every token once and writes each of the two halves once.</summary>
+    public static OpCost SplitSequences(long count, long length) =>
+        new(0, F * count * length, F * 2 * count * (length - 1));
 }

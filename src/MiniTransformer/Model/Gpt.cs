@@ -54,6 +54,13 @@ public sealed class Gpt : IDisposable
     }
 
     /// <summary>
+    /// Sets the batch from B sequences of T + 1 tokens already on the device (e.g. walks sampled there): inputs are
+    /// each sequence's first T tokens, targets its last T. No host data is touched.
+    /// </summary>
+    public void SetBatch(DeviceSlice<int> sequences) =>
+        Backend.SplitSequences(_inputs, _targets, sequences, BatchSize, Config.SequenceLength + 1);
+
+    /// <summary>
     /// Runs the model on the current batch and returns the mean cross-entropy (nats per token). With
     /// <paramref name="training"/>, the logits buffer is overwritten by dLoss/dLogits (scaled by 1/(B·T)) for
     /// <see cref="Backward"/>; without, it keeps the logits.

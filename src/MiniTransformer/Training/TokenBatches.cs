@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using MiniTransformer.Data;
+using MiniTransformer.Model;
 
 namespace MiniTransformer.Training;
 
@@ -10,10 +11,11 @@ namespace MiniTransformer.Training;
 /// example — inputs are its first S−1 tokens, targets its last S−1 — so no prediction crosses a sequence boundary
 /// and the per-token loss floor is exactly the data's entropy rate. Batch i holds sequences [i·B, (i+1)·B).
 /// </summary>
-public sealed class TokenBatches : IDisposable
+public sealed class TokenBatches : ITrainingStream
 {
     private readonly FileStream _stream;
     private readonly uint[] _buffer;
+    private readonly int[] _inputs, _targets;
 
     public TokenBatches(string binPath, int batchSize)
     {
@@ -28,11 +30,17 @@ public sealed class TokenBatches : IDisposable
         BatchSize = batchSize;
         _stream = new FileStream(binPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         _buffer = new uint[(long)batchSize * Sidecar.SequenceLength];
+        _inputs = new int[batchSize * Context];
+        _targets = new int[batchSize * Context];
     }
 
     public string Path { get; }
     public TokenSidecar Sidecar { get; }
     public int BatchSize { get; }
+    public string Source => System.IO.Path.GetFullPath(Path);
+    public int VocabSize => Sidecar.VocabSize;
+    public int SequenceLength => Sidecar.SequenceLength;
+    public double? EntropyRateNats => Sidecar.EntropyRateNats;
 
     /// <summary>Positions the model sees per sequence: S − 1.</summary>
     public int Context => Sidecar.SequenceLength - 1;
@@ -58,6 +66,12 @@ public sealed class TokenBatches : IDisposable
                 if (j < t) inputs[row * t + j] = (int)token;
                 if (j > 0) targets[row * t + j - 1] = (int)token;
             }
+    }
+
+    public void Load(long index, Gpt model)
+    {
+        Read(index, _inputs, _targets);
+        model.SetBatch(_inputs, _targets);
     }
 
     public void Dispose() => _stream.Dispose();

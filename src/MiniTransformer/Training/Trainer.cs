@@ -12,23 +12,31 @@ namespace MiniTransformer.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly TokenBatches _train, _test;
-    private readonly int[] _inputs, _targets;
+    private readonly ITrainingStream _train, _test;
     private readonly HashSet<int> _evaluationSteps;
     private readonly OpLedger _trainLedger = new(), _evalLedger = new();
     private readonly LearningRateSchedule _schedule;
 
+    /// <summary>A run on token files (a training file streamed once, a test file for evaluation).</summary>
     public Trainer(ComputeBackend backend, TrainingOptions options, string trainPath, string testPath)
+        : this(backend, options, OpenFiles(options, trainPath, testPath))
     {
-        options.Validate();
+    }
+
+    /// <summary>A run on any pair of streams (token files, walks sampled on the device); the trainer owns and disposes them.</summary>
+    public Trainer(ComputeBackend backend, TrainingOptions options, ITrainingStream train, ITrainingStream test)
+        : this(backend, options, (train, test))
+    {
+    }
+
+    private Trainer(ComputeBackend backend, TrainingOptions options, (ITrainingStream Train, ITrainingStream Test) data)
+    {
         Backend = backend;
         Options = options;
-        TrainPath = trainPath;
-        TestPath = testPath;
-        _train = new TokenBatches(trainPath, options.BatchSize);
+        (_train, _test) = data;
         try
         {
-            _test = new TokenBatches(testPath, options.BatchSize);
+            options.Validate();
             CheckData(options, _train, _test);
             Model = new Gpt(backend, options.Model, options.BatchSize);
             Optimizer = new AdamWOptimizer(Model, options.Adam);
@@ -37,20 +45,35 @@ public sealed class Trainer : IDisposable
         {
             Model?.Dispose();
             _train.Dispose();
-            _test?.Dispose();
+            _test.Dispose();
             throw;
         }
         backend.Upload<float>(GptInitializer.Initialize(Model.Layout, options.Seed), Model.Parameters);
-        _inputs = new int[Model.Rows];
-        _targets = new int[Model.Rows];
         _schedule = LearningRateSchedule.WithWarmupFraction(options.LearningRate, options.Steps, options.WarmupFraction);
         _evaluationSteps = options.EvaluationSteps().ToHashSet();
     }
 
+    private static (ITrainingStream, ITrainingStream) OpenFiles(TrainingOptions options, string trainPath, string testPath)
+    {
+        var train = new TokenBatches(trainPath, options.BatchSize);
+        try
+        {
+            return (train, new TokenBatches(testPath, options.BatchSize));
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
     public ComputeBackend Backend { get; }
     public TrainingOptions Options { get; }
-    public string TrainPath { get; }
-    public string TestPath { get; }
+
+    /// <summary>The training data as the run record names it (a path, or the walk generator on the device).</summary>
+    public string TrainSource => _train.Source;
+
+    public string TestSource => _test.Source;
     public Gpt Model { get; }
     public AdamWOptimizer Optimizer { get; }
     public TrainingState State { get; private set; } = new();
@@ -59,12 +82,19 @@ public sealed class Trainer : IDisposable
     public bool Finished => State.Status != RunStatus.Running;
 
     /// <summary>Continues the run saved in <paramref name="checkpointPath"/>; the options must be the ones it was started with.</summary>
-    public static Trainer Resume(ComputeBackend backend, string checkpointPath, TrainingOptions options, string trainPath, string testPath)
+    public static Trainer Resume(ComputeBackend backend, string checkpointPath, TrainingOptions options, string trainPath, string testPath) =>
+        Resume(backend, checkpointPath, options, () => new Trainer(backend, options, trainPath, testPath));
+
+    /// <summary>Continues a saved run on streams (e.g. device walks); the trainer owns and disposes them.</summary>
+    public static Trainer Resume(ComputeBackend backend, string checkpointPath, TrainingOptions options, ITrainingStream train, ITrainingStream test) =>
+        Resume(backend, checkpointPath, options, () => new Trainer(backend, options, train, test));
+
+    private static Trainer Resume(ComputeBackend backend, string checkpointPath, TrainingOptions options, Func<Trainer> start)
     {
         var (header, parameters, m, v) = Checkpoint.Read(checkpointPath);
         if (IO.Json.Serialize(header.Options) != IO.Json.Serialize(options))
             throw new UserInputException($"checkpoint '{checkpointPath}' belongs to a run with different options; resume with the same model, data and training settings");
-        var trainer = new Trainer(backend, options, trainPath, testPath);
+        var trainer = start();
         if (header.ParameterCount != trainer.Model.Layout.Count)
         {
             trainer.Dispose();
@@ -109,11 +139,11 @@ public sealed class Trainer : IDisposable
     private void TrainStep()
     {
         int step = State.Step;
-        _train.Read(step, _inputs, _targets);
+        // Loading is outside the ledger: the run's FLOPs are the model's and the optimizer's, whatever feeds them.
+        _train.Load(step, Model);
         Backend.Ledger = _trainLedger;
         try
         {
-            Model.SetBatch(_inputs, _targets);
             float loss = Model.Forward(training: true);
             State.FirstLoss ??= loss;
             double limit = Options.ExplosionFactor * Math.Max(Math.Log(Options.Model.VocabSize), State.FirstLoss.Value);
@@ -149,15 +179,15 @@ public sealed class Trainer : IDisposable
     /// <summary>Mean test loss over the fixed evaluation batches, recorded at the current step.</summary>
     public double Evaluate()
     {
-        Backend.Ledger = _evalLedger;
         double sum = 0;
         int batches = (int)Math.Min(Options.EvalBatches, _test.BatchCount);
         try
         {
             for (int i = 0; i < batches; i++)
             {
-                _test.Read(i, _inputs, _targets);
-                Model.SetBatch(_inputs, _targets);
+                Backend.Ledger = null;
+                _test.Load(i, Model);
+                Backend.Ledger = _evalLedger;
                 sum += Model.Forward(training: false);
             }
         }
@@ -188,30 +218,30 @@ public sealed class Trainer : IDisposable
         return new RunRecord(
             RunRecord.CurrentFormat, Options.Model, Options, Options.Seed, CodeVersion.Current,
             $"{Backend.Kind.ToString().ToLowerInvariant()} ({Backend.Info.Name})",
-            Path.GetFullPath(TrainPath), Path.GetFullPath(TestPath),
+            _train.Source, _test.Source,
             new ParameterCounts(layout.Count, layout.NonEmbeddingCount),
             Options.Steps, State.Step, tokens,
             new ComputeAccount(State.FlopsPerStep, State.TrainingFlops, State.EvaluationFlops,
                 6.0 * layout.Count * tokens, 6.0 * layout.NonEmbeddingCount * tokens),
             State.LossCurve, State.Evaluations,
             done && State.Evaluations.Count > 0 ? State.Evaluations[^1].TestLoss : null,
-            _train.Sidecar.EntropyRateNats,
+            _train.EntropyRateNats,
             State.WallSeconds,
             State.TrainSeconds > 0 ? tokens / State.TrainSeconds : 0,
             State.Status, State.DivergenceReason);
     }
 
-    private static void CheckData(TrainingOptions options, TokenBatches train, TokenBatches test)
+    private static void CheckData(TrainingOptions options, ITrainingStream train, ITrainingStream test)
     {
         var m = options.Model;
-        if (train.Sidecar.VocabSize != m.VocabSize || train.Context != m.SequenceLength)
-            throw new UserInputException($"'{train.Path}' has vocabulary {train.Sidecar.VocabSize} and context {train.Context}; the model expects {m.VocabSize} and {m.SequenceLength}");
-        if (test.Sidecar.VocabSize != train.Sidecar.VocabSize || test.Sidecar.SequenceLength != train.Sidecar.SequenceLength)
-            throw new UserInputException($"test file '{test.Path}' (vocabulary {test.Sidecar.VocabSize}, sequences of {test.Sidecar.SequenceLength}) does not match the training file ({train.Sidecar.VocabSize}, {train.Sidecar.SequenceLength})");
+        if (train.VocabSize != m.VocabSize || train.SequenceLength - 1 != m.SequenceLength)
+            throw new UserInputException($"'{train.Source}' has vocabulary {train.VocabSize} and context {train.SequenceLength - 1}; the model expects {m.VocabSize} and {m.SequenceLength}");
+        if (test.VocabSize != train.VocabSize || test.SequenceLength != train.SequenceLength)
+            throw new UserInputException($"test data '{test.Source}' (vocabulary {test.VocabSize}, sequences of {test.SequenceLength}) does not match the training data ({train.VocabSize}, {train.SequenceLength})");
         if (options.Steps > train.BatchCount)
-            throw new UserInputException($"--tokens {options.Tokens} needs {options.Steps} batches of {options.BatchSize} sequences but '{train.Path}' holds {train.BatchCount} (one epoch, no reuse)");
+            throw new UserInputException($"--tokens {options.Tokens} needs {options.Steps} batches of {options.BatchSize} sequences but '{train.Source}' holds {train.BatchCount} (one epoch, no reuse)");
         if (test.BatchCount < 1)
-            throw new UserInputException($"test file '{test.Path}' holds {test.Sidecar.SequenceCount} sequences, fewer than one batch of {options.BatchSize}");
+            throw new UserInputException($"test data '{test.Source}' holds fewer sequences than one batch of {options.BatchSize}");
     }
 
     public void Dispose()

@@ -167,5 +167,12 @@ public class OpCostTests
 
         // walk start: 2 table reads; each later step: 2 CSR bounds + threshold, alias, neighbour
         Assert.Equal(new OpCost(0, 4 * 5 * (2 + 5 * 7), 4 * 5 * 8), OpCosts.SampleWalks(5, 8));
+
+        // split: every token of 5 sequences of 8 read once; 7 inputs and 7 targets written per sequence
+        var split = new Traffic();
+        split.ReadAll("sequences", 5 * 8);
+        for (int row = 0; row < 5; row++)
+            for (int t = 0; t < 7; t++) { split.Write("inputs", row * 7 + t); split.Write("targets", row * 7 + t); }
+        Assert.Equal(split.Cost, OpCosts.SplitSequences(5, 8));
     }
 }

@@ -181,6 +181,12 @@ public abstract class KernelBackend : ComputeBackend
                 .Int(tables.NodeCount).Int(length).Long(firstWalk).Int(count).ULong(seed));
     }
 
+    protected override void SplitSequencesCore(DeviceSlice<int> inputs, DeviceSlice<int> targets, DeviceSlice<int> sequences, int count, int length)
+    {
+        Launch("walks.cl", "split_sequences", Covering((long)count * (length - 1)),
+            new KernelArgs().Buffer(inputs).Buffer(targets).Buffer(sequences).Int(count).Int(length));
+    }
+
     public override void Dispose()
     {
         foreach (var buffer in _scratch.Values) buffer.Dispose();
