@@ -70,7 +70,7 @@ public static class CorpusEncoder
                 ["documents"] = new JsonArray(corpus.Documents.Select(d => (JsonNode)d).ToArray()),
                 ["corpus_bytes"] = bytes,
                 ["stream_sequences"] = sequences,
-                ["dropped_tail_tokens"] = pending.Count,
+                ["dropped_tail_tokens"] = (long)pending.Count,
                 ["split"] = "sequence i of the stream is a test sequence iff i mod test_every = test_every - 1",
                 ["test_every"] = spec.TestEvery,
                 ["part"] = part,

@@ -96,7 +96,7 @@ public static class LanguageSampling
             ["first_token"] = "corpus unigram distribution (the generator's training-token counts), Philox draw 0 of the sequence's stream",
             ["sampler"] = "philox4x32-10, stream = sequence index, index = position",
             ["mc_entropy_nats"] = estimate,
-            ["mc_entropy_standard_error_nats"] = Math.Sqrt(variance / spec.Count),
+            ["mc_entropy_standard_error_nats"] = spec.Count > 1 ? Math.Sqrt(variance / spec.Count) : null, // one sequence has no spread
         });
         TokenStreamWriter.CommitAll((writer, sidecar));
         return sidecar;
