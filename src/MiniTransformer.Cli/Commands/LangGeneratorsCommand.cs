@@ -28,8 +28,8 @@ public static class LangGeneratorsCommand
         var model = new ModelOptions();
         var tokens = new Option<long?>("--tokens") { Description = "transformer: training tokens D" };
         var lr = new Option<float?>("--lr") { Description = "transformer: peak learning rate (2% warm-up, cosine to zero)" };
-        var batch = new Option<int?>("--batch") { Description = "transformer: sequences per step" };
-        var seed = new Option<ulong?>("--seed") { Description = "transformer: initialisation and data-order seed" };
+        var batch = new Option<int>("--batch") { Description = "transformer: sequences per step", DefaultValueFactory = _ => 32 };
+        var seed = CommonOptions.Seed();
         var backend = CommonOptions.Backend();
         var threads = TrainCommand.ThreadsOption();
 

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MiniTransformer.Language;
 
 /// <summary>
@@ -49,7 +51,7 @@ public static class BpeTrainer
             for (int i = 0; i + 1 < word.Length; i++)
             {
                 long key = Key(word.Symbols[i], word.Symbols[i + 1]);
-                pairCounts[key] = pairCounts.GetValueOrDefault(key) + word.Count;
+                CollectionsMarshal.GetValueRefOrAddDefault(pairCounts, key, out _) += word.Count;
                 AddWord(pairWords, key, w);
             }
         }
@@ -74,13 +76,15 @@ public static class BpeTrainer
                 lastVisit[w] = merges.Count;
                 var word = words[w];
                 if (!Contains(word, left, right)) continue; // listed when it held the pair, merged away since
-                ForEachPair(word, (key, count) => deltas[key] = deltas.GetValueOrDefault(key) - count);
+                for (int i = 0; i + 1 < word.Length; i++)
+                    CollectionsMarshal.GetValueRefOrAddDefault(deltas, Key(word.Symbols[i], word.Symbols[i + 1]), out _) -= word.Count;
                 ApplyMerge(word, left, right, merged);
-                ForEachPair(word, (key, count) =>
+                for (int i = 0; i + 1 < word.Length; i++)
                 {
-                    deltas[key] = deltas.GetValueOrDefault(key) + count;
+                    long key = Key(word.Symbols[i], word.Symbols[i + 1]);
+                    CollectionsMarshal.GetValueRefOrAddDefault(deltas, key, out _) += word.Count;
                     AddWord(pairWords, key, w);
-                });
+                }
             }
             pairWords.Remove(best);
             foreach (var (key, delta) in deltas)
@@ -100,13 +104,9 @@ public static class BpeTrainer
 
     private static void AddWord(Dictionary<long, List<int>> pairWords, long key, int word)
     {
-        if (!pairWords.TryGetValue(key, out var list)) pairWords[key] = list = [];
+        ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(pairWords, key, out _);
+        list ??= [];
         if (list.Count == 0 || list[^1] != word) list.Add(word); // cheap de-duplication of the common case
-    }
-
-    private static void ForEachPair(Word word, Action<long, long> visit)
-    {
-        for (int i = 0; i + 1 < word.Length; i++) visit(Key(word.Symbols[i], word.Symbols[i + 1]), word.Count);
     }
 
     private static bool Contains(Word word, int left, int right)
