@@ -54,6 +54,7 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(KnnCommands.Create());
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(LangCommands.Create());
         return root;
     }
 

@@ -65,6 +65,7 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text, bool force) =>
         Write(path, force, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 
-    private static string TempSibling(string path) =>
+    /// <summary>A fresh hidden temporary name beside <paramref name="path"/>, for writers that stream several files before renaming them.</summary>
+    public static string TempSibling(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 }
