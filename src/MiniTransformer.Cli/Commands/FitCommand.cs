@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MiniTransformer.Compute;
 using MiniTransformer.Fitting;
 using MiniTransformer.IO;
 using Spectre.Console;
@@ -101,13 +102,17 @@ public static class FitCommand
         var drop = new Option<int>("--drop-highest-loss") { Description = "Drop this many highest-loss points first (the Chinchilla extraction drops 5)", DefaultValueFactory = _ => 0 };
         var forms = new Option<string[]>("--forms")
         {
-            Description = "Surface forms: chinchilla (E + A/N^α + B/D^β), kaplan ([(N_c/N)^(α_N/α_D) + D_c/D]^α_D), kernel-ridge (ANOVA-RBF on ln N, ln D)",
-            DefaultValueFactory = _ => ["chinchilla", "kaplan", "kernel-ridge"], AllowMultipleArgumentsPerToken = true,
+            Description = "Surface forms: chinchilla (E + A/N^α + B/D^β), kaplan ([(N_c/N)^(α_N/α_D) + D_c/D]^α_D), kernel-ridge (ANOVA-RBF on ln N, ln D), mlp (a GELU perceptron on ln N, ln D trained with this engine)",
+            DefaultValueFactory = _ => ["chinchilla", "kaplan", "kernel-ridge", "mlp"], AllowMultipleArgumentsPerToken = true,
         };
+        var backend = CommonOptions.Backend();
+        var mlpLayers = new Option<int>("--mlp-layers") { Description = "Hidden layers of the mlp form", DefaultValueFactory = _ => new MlpSurfaceOptions().HiddenLayers };
+        var mlpWidth = new Option<int>("--mlp-width") { Description = "Units per hidden layer of the mlp form", DefaultValueFactory = _ => new MlpSurfaceOptions().Width };
+        var mlpSteps = new Option<int>("--mlp-max-steps") { Description = "Most full-batch AdamW steps of the mlp form's early-stopping search", DefaultValueFactory = _ => new MlpSurfaceOptions().MaxSteps };
         var splits = new Option<int>("--splits") { Description = "Random 80/20 validation splits scoring each form (0 = skip)", DefaultValueFactory = _ => 20 };
         var boot = BootstrapCount(1000); var kind = BootstrapKindOption(); var level = Level();
         var command = new Command("surface", "2-D surface fits L(N, D) scored by 80/20 validation, and the compute-optimal frontier along C = 6ND with N_opt ∝ C^a, D_opt ∝ C^b, L_opt = E + K·C^(−γ)")
-        { csv, n, nAlt, d, c, loss, drop, forms, splits, boot, kind, level, seed, output, force };
+        { csv, n, nAlt, d, c, loss, drop, forms, splits, boot, kind, level, backend, mlpLayers, mlpWidth, mlpSteps, seed, output, force };
         command.SetAction(parse =>
         {
             string? outPath = parse.GetValue(output);
@@ -119,6 +124,13 @@ public static class FitCommand
             var bootstrap = BootstrapOptions(parse.GetValue(boot), parse.GetValue(kind), parse.GetValue(level), parse.GetValue(seed));
             int nSplits = parse.GetValue(splits);
             if (nSplits is 1 or < 0) throw new UserInputException($"--splits must be 0 or at least 2 (got {nSplits})");
+            var mlp = new MlpSurfaceOptions
+            {
+                HiddenLayers = parse.GetValue(mlpLayers), Width = parse.GetValue(mlpWidth), MaxSteps = parse.GetValue(mlpSteps), Seed = parse.GetValue(seed),
+            };
+            mlp.Validate();
+            // the backend is made once (a device backend compiles its kernels on creation) and only when the mlp form needs it
+            using var device = selected.Contains("mlp") ? MlpSurface.CreateBackend(parse.GetValue(backend)) : null;
 
             // N counted two ways (e.g. with and without embeddings): the same runs, the same D, a second analysis
             var counts = new List<(string Column, ScalingPoint[] Points)> { (parse.GetValue(n)!, keep.Select(i => basePoints[i]).ToArray()) };
@@ -127,7 +139,7 @@ public static class FitCommand
                 var nOther = table.Numeric(alt);
                 counts.Add((alt, keep.Select(i => basePoints[i] with { N = nOther[i] }).ToArray()));
             }
-            var analyses = counts.Select(cnt => SurfaceReport(cnt.Column, cnt.Points, selected, nSplits, bootstrap, parse.GetValue(seed))).ToList();
+            var analyses = counts.Select(cnt => SurfaceReport(cnt.Column, cnt.Points, selected, nSplits, bootstrap, parse.GetValue(seed), p => MlpSurface.Fit(p, mlp, device))).ToList();
             var report = new { Command = "fit surface", Input = table.Source, LossColumn = parse.GetValue(loss), DroppedHighestLoss = parse.GetValue(drop), Seed = parse.GetValue(seed), Analyses = analyses };
             Emit(parse, report, outPath, parse.GetValue(force), console =>
             {
@@ -163,7 +175,8 @@ public static class FitCommand
 
     public sealed record SurfaceAnalysisReport(string NColumn, int Points, IReadOnlyList<SurfaceFormReport> Forms);
 
-    private static SurfaceAnalysisReport SurfaceReport(string nColumn, ScalingPoint[] points, IReadOnlyList<string> forms, int splits, BootstrapOptions? bootstrap, ulong seed)
+    private static SurfaceAnalysisReport SurfaceReport(string nColumn, ScalingPoint[] points, IReadOnlyList<string> forms, int splits, BootstrapOptions? bootstrap, ulong seed,
+                                                       Func<IReadOnlyList<ScalingPoint>, MlpSurface> fitMlp)
     {
         var reports = new List<SurfaceFormReport>();
         foreach (var form in forms)
@@ -180,9 +193,13 @@ public static class FitCommand
                     var ka = KaplanFit.Fit(points);
                     (fit, refit) = (ka, p => ka.Refit(p));
                     break;
-                default:
+                case "kernel-ridge":
                     fit = KernelRidge.Fit(points);
                     refit = KernelRidge.Fit;
+                    break;
+                default:
+                    fit = fitMlp(points);
+                    refit = fitMlp;
                     break;
             }
             var score = splits > 0 ? SurfaceValidation.Score(form, points, refit, splits, seed: seed) : null;
@@ -190,9 +207,9 @@ public static class FitCommand
             string? error = null;
             try
             {
-                // kernel ridge is an interpolator: its frontier is read only inside the data's N range and gets no
-                // intervals (it is a read-out, not a law); the parametric forms may extrapolate N by 10³ each way
-                var options = form == "kernel-ridge"
+                // kernel ridge and the MLP interpolate: their frontiers are read only inside the data's N range and get
+                // no intervals (a read-out, not a law); the parametric forms may extrapolate N by 10³ each way
+                var options = form is "kernel-ridge" or "mlp"
                     ? new ComputeOptimalOptions { Bootstrap = null, NRangeFactor = 1 }
                     : new ComputeOptimalOptions { Bootstrap = bootstrap };
                 co = ComputeOptimal.Analyse(fit, points, options, p =>
@@ -268,7 +285,7 @@ public static class FitCommand
     {
         var forms = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(v => v.ToLowerInvariant()).Distinct().ToList();
         foreach (var f in forms)
-            if (f is not ("chinchilla" or "kaplan" or "kernel-ridge")) throw new UserInputException($"--forms: unknown surface form '{f}' (chinchilla, kaplan, kernel-ridge)");
+            if (f is not ("chinchilla" or "kaplan" or "kernel-ridge" or "mlp")) throw new UserInputException($"--forms: unknown surface form '{f}' (chinchilla, kaplan, kernel-ridge, mlp)");
         if (forms.Count == 0) throw new UserInputException("--forms: name at least one surface form");
         return forms;
     }
