@@ -106,4 +106,36 @@ public sealed class FitCommandTests : IDisposable
         Assert.True(isoCode == 0, isoErr);
         Assert.Contains("N_opt ∝ C^a", isoOut);
     }
+
+    [Fact]
+    public void SurfaceFitsTheMlpFormOnTheChosenBackendAndReadsItsFrontier()
+    {
+        static double Law(double n, double d) => 1.69 + 406.4 * Math.Pow(n, -0.34) + 410.7 * Math.Pow(d, -0.28);
+        var lines = new List<string> { "params,tokens,loss" };
+        foreach (double n in Synthetic.LogSpaced(3e7, 3e9, 8))
+            foreach (double d in Synthetic.LogSpaced(1e9, 1e12, 6))
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{n},{d},{Law(n, d)}"));
+        var csv = WriteCsv("mlp.csv", string.Join('\n', lines) + "\n");
+
+        var (code, stdout, stderr) = Run("fit", "surface", "--csv", csv, "--n-column", "params", "--d-column", "tokens", "--loss-column", "loss",
+                                         "--forms", "mlp", "--splits", "2", "--backend", "cpu", "--mlp-width", "16", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var form = doc.RootElement.GetProperty("analyses")[0].GetProperty("forms")[0];
+        Assert.Equal("mlp", form.GetProperty("form").GetString());
+        Assert.Equal("cpu", form.GetProperty("fit").GetProperty("backend").GetString());
+        Assert.Equal(16, form.GetProperty("fit").GetProperty("parameters").GetProperty("width").GetDouble());
+        Assert.True(form.GetProperty("validation").GetProperty("mean_mse_log").GetDouble() < 1e-4);
+        // the frontier of a surface learned from the Chinchilla law has roughly its allocation, a = β/(α+β) = 0.45
+        Assert.Equal(0.28 / 0.62, form.GetProperty("compute_optimal").GetProperty("exponent_n").GetDouble(), 0.1);
+
+        var (bad, _, err) = Run("fit", "surface", "--csv", csv, "--n-column", "params", "--d-column", "tokens", "--loss-column", "loss",
+                                "--forms", "mlp", "--backend", "tpu");
+        Assert.Equal(CliApp.UserError, bad);
+        Assert.Contains("unknown backend 'tpu'", err);
+        var (tiny, _, tinyErr) = Run("fit", "surface", "--csv", csv, "--n-column", "params", "--d-column", "tokens", "--loss-column", "loss",
+                                     "--forms", "mlp", "--mlp-width", "0");
+        Assert.Equal(CliApp.UserError, tiny);
+        Assert.Contains("MLP width", tinyErr);
+    }
 }
