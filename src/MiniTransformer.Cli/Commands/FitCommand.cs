@@ -130,7 +130,7 @@ public static class FitCommand
             };
             mlp.Validate();
             // the backend is made once (a device backend compiles its kernels on creation) and only when the mlp form needs it
-            using var device = selected.Contains("mlp") ? MlpSurface.CreateBackend(parse.GetValue(backend)) : null;
+            using var device = selected.Contains("mlp") ? Backends.Create(parse.GetValue(backend)) : null;
 
             // N counted two ways (e.g. with and without embeddings): the same runs, the same D, a second analysis
             var counts = new List<(string Column, ScalingPoint[] Points)> { (parse.GetValue(n)!, keep.Select(i => basePoints[i]).ToArray()) };

@@ -60,15 +60,7 @@ public sealed class MlpSurface : ISurfaceFit
         ["inner_val_mse_log_loss"] = InnerValidationMseLog, ["train_mse_log_loss"] = TrainMseLog,
     };
 
-    /// <summary>
-    /// The backend to train on: a device backend as <see cref="Backends.Create"/> makes it, or a single-threaded CPU
-    /// backend — a step on a few hundred points is a dozen ops of microseconds each, where fanning out over threads
-    /// costs more than it saves (docs/PERF.md, Fitting). The CPU backend's
-    /// results do not depend on its thread count, so this changes speed only.
-    /// </summary>
-    public static ComputeBackend CreateBackend(BackendKind kind) => kind == BackendKind.Cpu ? new CpuBackend(maxThreads: 1) : Backends.Create(kind);
-
-    /// <summary>Trains on <paramref name="backend"/> (default: <see cref="CreateBackend"/>(cpu), made for this fit).</summary>
+    /// <summary>Trains on <paramref name="backend"/> (default: a CPU backend made for this fit).</summary>
     public static MlpSurface Fit(IReadOnlyList<ScalingPoint> points, MlpSurfaceOptions? options = null, ComputeBackend? backend = null)
     {
         options ??= new();
@@ -78,7 +70,7 @@ public sealed class MlpSurface : ISurfaceFit
             throw new UserInputException($"the MLP surface needs at least {MlpSurfaceOptions.MinimumPoints} points (it early-stops on an inner split); got {points.Count}");
         if (backend is null)
         {
-            using var cpu = CreateBackend(BackendKind.Cpu);
+            using var cpu = new CpuBackend();
             return Train(points, options, cpu);
         }
         return Train(points, options, backend);

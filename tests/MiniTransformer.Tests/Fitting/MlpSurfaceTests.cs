@@ -111,7 +111,7 @@ public class MlpSurfaceTests
             .Select(d => new ScalingPoint(n, d, Published.Predict(n, d) * Math.Exp(0.005 * normal.Sample())))).ToArray();
         var full = ChinchillaFit.Fit(points);
         var truth = SurfaceValidation.Score("chinchilla", points, train => full.Refit(train), splits: 20, seed: 1);
-        using var backend = MlpSurface.CreateBackend(BackendKind.Cpu);
+        using var backend = Backends.Create(BackendKind.Cpu);
         var mlp = SurfaceValidation.Score("mlp", points, train => MlpSurface.Fit(train, backend: backend), splits: 20, seed: 1);
         Assert.Equal(0, mlp.FailedSplits);
         Assert.True(mlp.MeanMseLog < 3 * truth.MeanMseLog, $"mlp {mlp.MeanMseLog:E3} vs chinchilla {truth.MeanMseLog:E3}");
@@ -148,9 +148,9 @@ public class MlpSurfaceTests
         var points = Scattered(Published.Predict, 40, 0.01, 7);
         var options = new MlpSurfaceOptions { Seed = 3, MaxSteps = 400 };
         var a = MlpSurface.Fit(points, options);
-        using (var threaded = new MiniTransformer.Compute.Cpu.CpuBackend(maxThreads: 2))
+        using (var oneThread = new MiniTransformer.Compute.Cpu.CpuBackend(maxThreads: 1))
         {
-            var b = MlpSurface.Fit(points, options, threaded);
+            var b = MlpSurface.Fit(points, options, oneThread);
             Assert.Equal(a.Steps, b.Steps);
             foreach (var p in points) Assert.Equal(a.Predict(p.N, p.D), b.Predict(p.N, p.D));
         }
