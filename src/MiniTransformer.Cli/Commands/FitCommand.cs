@@ -9,20 +9,41 @@ namespace MiniTransformer.Cli.Commands;
 
 /// <summary>
 /// `fit curve|surface|isoflop`: scaling-law fits with bootstrap intervals on any results CSV (header row; columns
-/// named by the options). Prints a table (or JSON with --json) and writes the full result as JSON with --out.
+/// named by the options) or a sweep's results store (--store, the best_runs view by default). Prints a table (or
+/// JSON with --json) and writes the full result as JSON with --out.
 /// </summary>
 public static class FitCommand
 {
     public static Command Create()
     {
-        var fit = new Command("fit", "Fit scaling laws with bootstrap confidence intervals to a results CSV");
+        var fit = new Command("fit", "Fit scaling laws with bootstrap confidence intervals to a results CSV or a sweep's results store");
         fit.Subcommands.Add(Curve());
         fit.Subcommands.Add(Surface());
         fit.Subcommands.Add(IsoFlop());
         return fit;
     }
 
-    private static Option<string> Csv() => new("--csv") { Description = "Results CSV: a header row of column names, then one row per run", Required = true };
+    /// <summary>Where the results table comes from: a CSV file, or a sweep's results store (one of the two).</summary>
+    private sealed record Input(Option<string?> Csv, Option<string?> Store, Option<string> Table)
+    {
+        public static Input Create()
+        {
+            var table = new Option<string>("--table") { Description = "With --store: best_runs (lowest loss per model size and token budget) or runs", DefaultValueFactory = _ => "best_runs" };
+            table.AcceptOnlyFromAmong("best_runs", "runs");
+            return new(new("--csv") { Description = "Results CSV: a header row of column names, then one row per run" },
+                       new("--store") { Description = "A sweep's results store (results.db) instead of a CSV; its columns are those of `sweep export`" },
+                       table);
+        }
+
+        public IEnumerable<Option> All => [Csv, Store, Table];
+
+        public ScalingTable Read(ParseResult parse) => (parse.GetValue(Csv), parse.GetValue(Store)) switch
+        {
+            ({ } csv, null) => ScalingTable.ReadCsv(csv),
+            (null, { } store) => ScalingTable.ReadStore(store, parse.GetValue(Table)!),
+            _ => throw new UserInputException("give exactly one of --csv and --store"),
+        };
+    }
     private static Option<string?> Out() => new("--out") { Description = "Write the full result as JSON to this file (atomically)" };
     private static Option<int> BootstrapCount(int dflt) => new("--bootstrap") { Description = $"Bootstrap resamples for BCa intervals (0 = no intervals; default {dflt})", DefaultValueFactory = _ => dflt };
     private static Option<BootstrapKind> BootstrapKindOption() => new("--bootstrap-kind") { Description = "wild: Rademacher signs on residuals, x fixed; pairs: resample runs with replacement", DefaultValueFactory = _ => BootstrapKind.Wild };
@@ -31,7 +52,7 @@ public static class FitCommand
     // ---------------------------------------------------------------- fit curve
     private static Command Curve()
     {
-        var csv = Csv(); var output = Out(); var force = CommonOptions.Force(); var seed = CommonOptions.Seed();
+        var input = Input.Create(); var output = Out(); var force = CommonOptions.Force(); var seed = CommonOptions.Seed();
         var x = new Option<string>("--x-column") { Description = "Column of the scaling variable x (N, D or C; positive)", Required = true };
         var y = new Option<string>("--y-column") { Description = "Column of the loss y", Required = true };
         var group = new Option<string?>("--group-column") { Description = "Fit one law per distinct value of this column (e.g. L(N) for every D) and report the exponents' mean ± s.d." };
@@ -43,12 +64,13 @@ public static class FitCommand
         var boot = BootstrapCount(4000); var kind = BootstrapKindOption(); var level = Level();
         var starts = new Option<int>("--starts") { Description = "Local minimisations per fit (data-driven starts, then seeded random ones)", DefaultValueFactory = _ => 40 };
         var command = new Command("curve", "1-D fits L(x) = E + A·(x/x0)^(−α), x0 = median(x), robust Huber loss, ~40 starts, wild-bootstrap BCa intervals; optionally one fit per group")
-        { csv, x, y, group, compare, boot, kind, level, starts, seed, output, force };
+        { x, y, group, compare, boot, kind, level, starts, seed, output, force };
+        foreach (var option in input.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string? outPath = parse.GetValue(output);
             if (outPath is not null) AtomicFile.EnsureWritable(outPath, parse.GetValue(force));
-            var table = ScalingTable.ReadCsv(parse.GetValue(csv)!);
+            var table = input.Read(parse);
             var xs = table.Numeric(parse.GetValue(x)!);
             var ys = table.Numeric(parse.GetValue(y)!);
             var rivals = ParseCompare(parse.GetValue(compare)!);
@@ -97,7 +119,7 @@ public static class FitCommand
     // ---------------------------------------------------------------- fit surface
     private static Command Surface()
     {
-        var csv = Csv(); var output = Out(); var force = CommonOptions.Force(); var seed = CommonOptions.Seed();
+        var input = Input.Create(); var output = Out(); var force = CommonOptions.Force(); var seed = CommonOptions.Seed();
         var (n, nAlt, d, c, loss) = SurfaceColumns();
         var drop = new Option<int>("--drop-highest-loss") { Description = "Drop this many highest-loss points first (the Chinchilla extraction drops 5)", DefaultValueFactory = _ => 0 };
         var forms = new Option<string[]>("--forms")
@@ -112,12 +134,13 @@ public static class FitCommand
         var splits = new Option<int>("--splits") { Description = "Random 80/20 validation splits scoring each form (0 = skip)", DefaultValueFactory = _ => 20 };
         var boot = BootstrapCount(1000); var kind = BootstrapKindOption(); var level = Level();
         var command = new Command("surface", "2-D surface fits L(N, D) scored by 80/20 validation, and the compute-optimal frontier along C = 6ND with N_opt ∝ C^a, D_opt ∝ C^b, L_opt = E + K·C^(−γ)")
-        { csv, n, nAlt, d, c, loss, drop, forms, splits, boot, kind, level, backend, mlpLayers, mlpWidth, mlpSteps, seed, output, force };
+        { n, nAlt, d, c, loss, drop, forms, splits, boot, kind, level, backend, mlpLayers, mlpWidth, mlpSteps, seed, output, force };
+        foreach (var option in input.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string? outPath = parse.GetValue(output);
             if (outPath is not null) AtomicFile.EnsureWritable(outPath, parse.GetValue(force));
-            var table = ScalingTable.ReadCsv(parse.GetValue(csv)!);
+            var table = input.Read(parse);
             var basePoints = table.Points(parse.GetValue(n)!, parse.GetValue(loss)!, parse.GetValue(d), parse.GetValue(c));
             var keep = ScalingPoint.KeptAfterDroppingHighestLoss(basePoints, parse.GetValue(drop));
             var selected = ParseForms(parse.GetValue(forms)!);
@@ -226,17 +249,18 @@ public static class FitCommand
     // ---------------------------------------------------------------- fit isoflop
     private static Command IsoFlop()
     {
-        var csv = Csv(); var output = Out(); var force = CommonOptions.Force(); var seed = CommonOptions.Seed();
+        var input = Input.Create(); var output = Out(); var force = CommonOptions.Force(); var seed = CommonOptions.Seed();
         var (n, _, d, c, loss) = SurfaceColumns();
         var group = new Option<string?>("--group-column") { Description = "Column naming each fixed-compute slice (default: points with equal 6·N·D within 1e-6)" };
         var boot = BootstrapCount(4000); var level = Level();
         var command = new Command("isoflop", "Chinchilla approach 2: a parabola in ln N per fixed-compute slice, its vertex N_opt(C), and N_opt ∝ C^a, D_opt ∝ C^b with BCa intervals")
-        { csv, n, d, c, loss, group, boot, level, seed, output, force };
+        { n, d, c, loss, group, boot, level, seed, output, force };
+        foreach (var option in input.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string? outPath = parse.GetValue(output);
             if (outPath is not null) AtomicFile.EnsureWritable(outPath, parse.GetValue(force));
-            var table = ScalingTable.ReadCsv(parse.GetValue(csv)!);
+            var table = input.Read(parse);
             var points = table.Points(parse.GetValue(n)!, parse.GetValue(loss)!, parse.GetValue(d), parse.GetValue(c));
             var keys = parse.GetValue(group) is { } g ? table.Text(g).Select(k => k.Trim()).ToArray() : null;
             var bootstrap = BootstrapOptions(parse.GetValue(boot), BootstrapKind.Wild, parse.GetValue(level), parse.GetValue(seed));

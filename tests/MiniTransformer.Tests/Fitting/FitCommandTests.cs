@@ -138,4 +138,33 @@ public sealed class FitCommandTests : IDisposable
         Assert.Equal(CliApp.UserError, tiny);
         Assert.Contains("MLP width", tinyErr);
     }
+
+    /// <summary>The sweep store's best_runs view feeds the fitters directly (the synthetic sweep's losses follow a known Chinchilla law).</summary>
+    [Fact]
+    public void SurfaceReadsASweepStore()
+    {
+        var dir = MiniTransformer.Tests.Reports.SyntheticSweep.Create();
+        try
+        {
+            var store = Path.Combine(dir, MiniTransformer.Sweeps.ResultsStore.FileName);
+            var (code, stdout, stderr) = Run("fit", "surface", "--store", store, "--n-column", "non_embedding_parameters", "--d-column", "tokens",
+                                             "--loss-column", "final_test_loss", "--forms", "chinchilla", "--splits", "0", "--bootstrap", "0", "--json");
+            Assert.True(code == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            var analysis = doc.RootElement.GetProperty("analyses")[0];
+            Assert.Equal(16, analysis.GetProperty("points").GetInt32());   // best over learning rates and seeds: one run per (N, D)
+            var fit = analysis.GetProperty("forms")[0].GetProperty("fit");
+            Assert.Equal(MiniTransformer.Tests.Reports.SyntheticSweep.Alpha, fit.GetProperty("alpha").GetDouble(), 3);
+            Assert.Equal(MiniTransformer.Tests.Reports.SyntheticSweep.E, fit.GetProperty("e").GetDouble(), 3);
+
+            var (both, _, err) = Run("fit", "surface", "--store", store, "--csv", store, "--n-column", "non_embedding_parameters", "--d-column", "tokens",
+                                     "--loss-column", "final_test_loss");
+            Assert.Equal(CliApp.UserError, both);
+            Assert.Contains("exactly one of --csv and --store", err);
+            var (missing, _, missingErr) = Run("fit", "isoflop", "--store", Path.Combine(dir, "nope.db"), "--n-column", "N", "--c-column", "C", "--loss-column", "L");
+            Assert.Equal(CliApp.UserError, missing);
+            Assert.Contains("does not exist", missingErr);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
