@@ -147,8 +147,8 @@ public sealed class FitCommandTests : IDisposable
         try
         {
             var store = Path.Combine(dir, MiniTransformer.Sweeps.ResultsStore.FileName);
-            var (code, stdout, stderr) = Run("fit", "surface", "--store", store, "--n-column", "non_embedding_parameters", "--d-column", "tokens",
-                                             "--loss-column", "final_test_loss", "--forms", "chinchilla", "--splits", "0", "--bootstrap", "0", "--json");
+            var (code, stdout, stderr) = Run("fit", "surface", "--store", store, "--n-column", "non_embedding_parameters", "--n-alt-column", "parameters",
+                                             "--d-column", "tokens", "--loss-column", "final_test_loss", "--forms", "chinchilla", "--splits", "0", "--bootstrap", "0", "--json");
             Assert.True(code == 0, stderr);
             using var doc = JsonDocument.Parse(stdout);
             var analysis = doc.RootElement.GetProperty("analyses")[0];
@@ -156,6 +156,12 @@ public sealed class FitCommandTests : IDisposable
             var fit = analysis.GetProperty("forms")[0].GetProperty("fit");
             Assert.Equal(MiniTransformer.Tests.Reports.SyntheticSweep.Alpha, fit.GetProperty("alpha").GetDouble(), 3);
             Assert.Equal(MiniTransformer.Tests.Reports.SyntheticSweep.E, fit.GetProperty("e").GetDouble(), 3);
+            // N counted with embeddings too: the same runs again, reported beside; the law holds in non-embedding N only
+            var withEmbeddings = doc.RootElement.GetProperty("analyses")[1];
+            Assert.Equal("parameters", withEmbeddings.GetProperty("n_column").GetString());
+            Assert.Equal(16, withEmbeddings.GetProperty("points").GetInt32());
+            double alphaTotal = withEmbeddings.GetProperty("forms")[0].GetProperty("fit").GetProperty("alpha").GetDouble();
+            Assert.True(Math.Abs(alphaTotal - MiniTransformer.Tests.Reports.SyntheticSweep.Alpha) > 0.01, $"alpha with embeddings {alphaTotal}");
 
             var (both, _, err) = Run("fit", "surface", "--store", store, "--csv", store, "--n-column", "non_embedding_parameters", "--d-column", "tokens",
                                      "--loss-column", "final_test_loss");
