@@ -174,7 +174,7 @@ public static class FitCommand
                     {
                         var co = f.ComputeOptimal;
                         Row(t, f.Form, (string.Join(", ", ((ISurfaceFit)f.Fit).Parameters.Select(p => $"{p.Key}={Num(p.Value)}"))),
-                                 f.Validation is { } v ? $"{Num(v.MeanMse)} ± {Num(v.StdMse)}" : "–",
+                                 f.Validation is { } v ? $"{Num(v.MeanMse)} ± {Num(v.StdMse)}" : (f.ValidationError ?? "–"),
                                  f.Validation is { } vl ? $"{Num(vl.MeanMseLog)} ± {Num(vl.StdMseLog)}" : "–",
                                  co is null ? (f.ComputeOptimalError ?? "–") : WithCi(co.ExponentN, co.Intervals, "a"),
                                  co is null ? "–" : WithCi(co.ExponentD, co.Intervals, "b"),
@@ -194,7 +194,7 @@ public static class FitCommand
     }
 
     /// <summary>One form's fit, validation score and compute-optimal analysis (or why there is none).</summary>
-    public sealed record SurfaceFormReport(string Form, object Fit, SurfaceScore? Validation, ComputeOptimalResult? ComputeOptimal, string? ComputeOptimalError);
+    public sealed record SurfaceFormReport(string Form, object Fit, SurfaceScore? Validation, string? ValidationError, ComputeOptimalResult? ComputeOptimal, string? ComputeOptimalError);
 
     public sealed record SurfaceAnalysisReport(string NColumn, int Points, IReadOnlyList<SurfaceFormReport> Forms);
 
@@ -225,7 +225,14 @@ public static class FitCommand
                     refit = fitMlp;
                     break;
             }
-            var score = splits > 0 ? SurfaceValidation.Score(form, points, refit, splits, seed: seed) : null;
+            // a form that fits all the points but no 80% split of them (e.g. the MLP on 10–12 points) is reported, not fatal
+            SurfaceScore? score = null;
+            string? validationError = null;
+            if (splits > 0)
+            {
+                try { score = SurfaceValidation.Score(form, points, refit, splits, seed: seed); }
+                catch (UserInputException e) { validationError = e.Message; }
+            }
             ComputeOptimalResult? co = null;
             string? error = null;
             try
@@ -241,7 +248,7 @@ public static class FitCommand
                 });
             }
             catch (UserInputException e) { error = e.Message; }
-            reports.Add(new SurfaceFormReport(form, fit, score, co, error));
+            reports.Add(new SurfaceFormReport(form, fit, score, validationError, co, error));
         }
         return new SurfaceAnalysisReport(nColumn, points.Length, reports);
     }

@@ -137,6 +137,16 @@ public sealed class FitCommandTests : IDisposable
                                      "--forms", "mlp", "--mlp-width", "0");
         Assert.Equal(CliApp.UserError, tiny);
         Assert.Contains("MLP width", tinyErr);
+
+        // 11 points: enough for one MLP fit, too few for any 80% split of them (8 < 10) — reported per form, not fatal
+        var small = WriteCsv("small.csv", string.Join('\n', lines.Take(12)) + "\n");
+        var (smallCode, smallOut, smallErr) = Run("fit", "surface", "--csv", small, "--n-column", "params", "--d-column", "tokens", "--loss-column", "loss",
+                                                  "--forms", "mlp", "--splits", "5", "--json");
+        Assert.True(smallCode == 0, smallErr);
+        using var smallDoc = JsonDocument.Parse(smallOut);
+        var smallForm = smallDoc.RootElement.GetProperty("analyses")[0].GetProperty("forms")[0];
+        Assert.Equal(JsonValueKind.Null, smallForm.GetProperty("validation").ValueKind);
+        Assert.Contains("failed on every validation split", smallForm.GetProperty("validation_error").GetString());
     }
 
     /// <summary>The sweep store's best_runs view feeds the fitters directly (the synthetic sweep's losses follow a known Chinchilla law).</summary>
