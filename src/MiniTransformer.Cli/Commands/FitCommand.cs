@@ -44,6 +44,7 @@ public static class FitCommand
             _ => throw new UserInputException("give exactly one of --csv and --store"),
         };
     }
+
     private static Option<string?> Out() => new("--out") { Description = "Write the full result as JSON to this file (atomically)" };
     private static Option<int> BootstrapCount(int dflt) => new("--bootstrap") { Description = $"Bootstrap resamples for BCa intervals (0 = no intervals; default {dflt})", DefaultValueFactory = _ => dflt };
     private static Option<BootstrapKind> BootstrapKindOption() => new("--bootstrap-kind") { Description = "wild: Rademacher signs on residuals, x fixed; pairs: resample runs with replacement", DefaultValueFactory = _ => BootstrapKind.Wild };
