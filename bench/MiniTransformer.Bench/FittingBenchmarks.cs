@@ -7,7 +7,8 @@ namespace MiniTransformer.Bench;
 /// Scaling-law fitting: the full Hoffmann-grid Chinchilla fit on the 240 extracted points (compare with
 /// `/usr/bin/python3 tools/chinchilla_reference.py --repeats 3`, scipy L-BFGS-B from the same grid, same
 /// objective, run back to back on the same machine), the same fit with MathNet's L-BFGS as the local optimiser,
-/// and a 4,000-resample wild-bootstrap BCa interval of a 16-point 1-D power-law fit.
+/// a 4,000-resample wild-bootstrap BCa interval of a 16-point 1-D power-law fit, and the MLP surface on the same
+/// 240 points on the CPU backend.
 ///   dotnet run -c Release --project bench/MiniTransformer.Bench -- --filter '*Fitting*' --job short
 /// </summary>
 [MemoryDiagnoser]
@@ -31,6 +32,9 @@ public class FittingBenchmarks
 
     [Benchmark(Description = "Chinchilla fit, 4,500-start grid, 240 points (MathNet L-BFGS)")]
     public ChinchillaFit ChinchillaGridMathNet() => ChinchillaFit.Fit(_chinchilla, new ChinchillaFitOptions { Optimizer = LocalOptimizer.MathNetLbfgs });
+
+    [Benchmark(Description = "MLP surface fit (2 × 32 GELU, early-stopped AdamW), 240 points, CPU backend")]
+    public MlpSurface MlpSurfaceFit() => MlpSurface.Fit(_chinchilla);
 
     [Benchmark(Description = "1-D power law + 4,000-resample wild bootstrap BCa, 16 points")]
     public BootstrapResult WildBootstrap4000() => CurveAnalysis.Run(_x, _y, new CurveAnalysisOptions

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
+using MiniTransformer.Sweeps;
 
 namespace MiniTransformer.Fitting;
 
 /// <summary>
-/// A results table read from CSV (header row, comma-separated, RFC 4180 quoting): named columns of text, parsed to
-/// numbers only when a fit asks for a column, so unrelated text columns are harmless. The sweep store's SQLite
-/// results table will produce the same shape (column name → values) and feed the same fitters.
+/// A results table read from CSV (header row, comma-separated, RFC 4180 quoting) or from a sweep's results store
+/// (a table or view of its SQLite file): named columns of text, parsed to numbers only when a fit asks for a
+/// column, so unrelated text columns are harmless.
 /// </summary>
 public sealed class ScalingTable
 {
@@ -40,6 +41,29 @@ public sealed class ScalingTable
                 throw new UserInputException($"{path}: row {i + 1} has {lines[i].Length} fields but the header has {header.Length}");
         if (lines.Count == 1) throw new UserInputException($"{path}: the header has no data rows");
         return new ScalingTable(path, header, lines.Skip(1).ToList());
+    }
+
+    /// <summary>
+    /// A table of a sweep's results store (<see cref="ResultsStore"/>): <c>best_runs</c> (per model size and token
+    /// budget, the run with the lowest final test loss over learning rates and seeds) or <c>runs</c>. Numbers keep
+    /// their full precision (round-trip text); NULL becomes an empty cell, which a fit reading that column rejects.
+    /// </summary>
+    public static ScalingTable ReadStore(string path, string table = "best_runs")
+    {
+        if (!File.Exists(path)) throw new UserInputException($"results store '{path}' does not exist");
+        if (table is not ("best_runs" or "runs")) throw new UserInputException($"results store table must be best_runs or runs (got '{table}')");
+        using var store = new ResultsStore(path);
+        var rows = store.Rows(table);
+        if (rows.Count == 0) throw new UserInputException($"{path}: table '{table}' has no rows (no finished runs yet?)");
+        var names = rows[0].Keys.ToArray();
+        var cells = rows.Select(r => names.Select(c => r[c] switch
+        {
+            null => "",
+            double d => d.ToString("R", CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            var o => o.ToString() ?? "",
+        }).ToArray()).ToList();
+        return new ScalingTable($"{path}:{table}", names, cells);
     }
 
     public bool HasColumn(string name) => _columns.ContainsKey(name);

@@ -43,7 +43,8 @@ public static class GptInitializer
         return values;
     }
 
-    private static void FillNormal(Span<float> span, double std, ulong seed, ulong stream)
+    /// <summary>N(0, std²) draws from Philox(seed, stream): element j from draw j/4 (also the MLP surface's initialiser).</summary>
+    internal static void FillNormal(Span<float> span, double std, ulong seed, ulong stream)
     {
         for (int j = 0; j < span.Length; j += 4)
         {
