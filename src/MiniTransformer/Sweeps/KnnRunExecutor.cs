@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using MiniTransformer.Compute;
 using MiniTransformer.Compute.Cpu;
 using MiniTransformer.IO;
@@ -52,8 +53,8 @@ public sealed class KnnRunExecutor(ClusterSet set, PercolationData data, int cac
             metrics = new KnnMetrics(row.TrainSize, row.Loss, row.TrainSizeRealized, row.TestSize, clock.Elapsed.TotalSeconds, Rate: row.Rate);
         }
         // A loss that is not a finite number is a broken measurement, never a result.
-        if (!double.IsFinite(metrics.Loss)) return new RunOutcome(RunStatus.Failed, $"held-out MSE is {metrics.Loss}", null, [], Json.Serialize(metrics), metrics);
-        return new RunOutcome(RunStatus.Done, null, null, [], Json.Serialize(metrics), metrics);
+        if (!double.IsFinite(metrics.Loss)) return new RunOutcome(RunStatus.Failed, $"held-out MSE is {metrics.Loss}", null, [], JsonSerializer.Serialize(metrics, RunConfig.Canonical), metrics);
+        return new RunOutcome(RunStatus.Done, null, null, [], JsonSerializer.Serialize(metrics, RunConfig.Canonical), metrics);
     }
 
     /// <summary>The prepared state under <paramref name="key"/>, made once (other runs of the same seed wait for it), the oldest dropped past capacity.</summary>

@@ -100,6 +100,22 @@ public sealed class ResultsStore : IDisposable
     /// </summary>
     private void Migrate()
     {
+        // Dropping the old runs table must not trip curve_points' reference to it (the rebuilt table takes its name
+        // back in the same transaction); SQLite only lets foreign keys be switched outside a transaction.
+        long enforced = Scalar("PRAGMA foreign_keys");
+        Execute("PRAGMA foreign_keys = OFF");
+        try
+        {
+            MigrateInTransaction();
+        }
+        finally
+        {
+            Execute($"PRAGMA foreign_keys = {enforced}");
+        }
+    }
+
+    private void MigrateInTransaction()
+    {
         using var tx = _connection.BeginTransaction();
         long version = Scalar("PRAGMA user_version", tx);
         bool hasRuns = Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'", tx) > 0;
@@ -314,7 +330,7 @@ public sealed class ResultsStore : IDisposable
         return columns;
     }
 
-    private long Scalar(string sql, SqliteTransaction tx)
+    private long Scalar(string sql, SqliteTransaction? tx = null)
     {
         using var cmd = Command(sql, tx);
         return Convert.ToInt64(cmd.ExecuteScalar());

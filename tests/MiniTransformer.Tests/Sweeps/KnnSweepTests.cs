@@ -115,6 +115,23 @@ public sealed class KnnSweepTests(SmallKnnSweep sweep) : IClassFixture<SmallKnnS
                 Assert.Equal(row[column], combined[id][column]);
     }
 
+    /// <summary>`sweep export --table knn_runs` gives pandas and the `fit` verb x and loss columns.</summary>
+    [Fact]
+    public void ExportedKnnRunsFeedTheFitVerb()
+    {
+        var csv = Path.Combine(sweep.Root, "knn.csv");
+        Assert.Equal(0, CliApp.Run(["sweep", "export", "--store", Store(sweep.Dir), "--table", "knn_runs", "--out", csv, "--force"], new StringWriter(), new StringWriter()));
+        var lines = File.ReadAllLines(csv);
+        var header = lines[0].Split(',');
+        Assert.Contains("x", header);
+        Assert.Contains("loss", header);
+        Assert.Equal(1 + SmallKnnSweep.Runs, lines.Length);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.True(CliApp.Run(["fit", "curve", "--csv", csv, "--x-column", "x", "--y-column", "loss", "--group-column", "kind", "--bootstrap", "0"], stdout, stderr) == 0, stderr.ToString());
+        Assert.Contains(KnnRunConfig.DataScalingKind, stdout.ToString());
+    }
+
     /// <summary>A sweep's (x, seed) measurement is the standalone experiment's number for the same grid value and seed, bit for bit.</summary>
     [Fact]
     public void SweepNumbersAreTheStandaloneExperimentsNumbers()
