@@ -79,7 +79,7 @@ public sealed record KnnExperimentAnalysis(
         var curves = TheoryCurves(t, results.ManifoldOnly, experiment);
         // The curve the measurements are compared with: the full law, or the manifold law where only it applies.
         var reference = curves[0];
-        string note = results.ManifoldOnly ? $"manifold c/D = {t.ManifoldExponent:0.###} (only law away from the Bethe p_c)"
+        string note = results.ManifoldOnly ? $"manifold c/D = {t.ManifoldExponent:0.###} (the only law that applies here)"
             : model ? $"min(α, c/D), α = {t.Alpha:0.###}, c/D = {t.ManifoldExponent:0.###}"
             : t.DataIsLogarithmic ? $"α/(1+α) = c/D = {t.DataExponent:0.###}: logarithmic case"
             : $"min(α/(1+α), c/D), α = {t.Alpha:0.###}, c/D = {t.ManifoldExponent:0.###}";
