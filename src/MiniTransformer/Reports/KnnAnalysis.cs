@@ -59,7 +59,7 @@ public sealed record KnnExperimentAnalysis(
                 : new TheoryCurve(t.DataIsLogarithmic ? $"theory L(𝒟), log case" : $"theory L(𝒟) ({t.DataExponent:0.###})",
                     "theory-data", t.DataExponent, t.DataLoss));
             if (Math.Abs(quanta - t.ManifoldExponent) < 1e-9)
-                curves.Add(new TheoryCurve($"quanta = manifold {x}^−{quanta:0.###}", "quanta", quanta, model ? t.QuantaModelLoss : t.QuantaDataLoss));
+                curves.Add(new TheoryCurve($"quanta=manifold {x}^−{quanta:0.###}", "quanta", quanta, model ? t.QuantaModelLoss : t.QuantaDataLoss));
             else
             {
                 curves.Add(new TheoryCurve($"quanta {x}^−{quanta:0.###}", "quanta", quanta, model ? t.QuantaModelLoss : t.QuantaDataLoss));
