@@ -7,7 +7,7 @@ namespace MiniTransformer.Sweeps;
 /// A k-NN sweep's grid expanded into runs: one per (experiment, grid value, seed). Grid defaults that depend on the
 /// clusters (every non-test site, the N whose k_br is the cluster count) are resolved against the generated cluster
 /// set, which is a pure function of the spec, so every machine plans the same runs. Runs are ordered by experiment,
-/// seed, then x, so runs that share a seed's split and training order run close together.
+/// seed, then x, so runs that share a seed's split and training order run close together (and shard together).
 /// </summary>
 public sealed class KnnSweepPlan
 {
@@ -28,7 +28,18 @@ public sealed class KnnSweepPlan
     public bool ManifoldOnly { get; }
     public IReadOnlyList<KnnRunConfig> Runs { get; }
 
-    public IReadOnlyList<KnnRunConfig> Shard(int index, int count) => SweepPlan.ShardOf(Runs, index, count);
+    /// <summary>
+    /// Shard <paramref name="index"/> of <paramref name="count"/>: a contiguous block of the runs in plan order
+    /// (experiment, seed, x). Blocks cover the grid exactly once like the transformer shards' id striping, but keep a
+    /// seed's runs together, so a shard prepares each seed's split (the dominant cost at full scale) once, not once
+    /// per run. The order depends only on the spec, so every machine cuts the same blocks.
+    /// </summary>
+    public IReadOnlyList<KnnRunConfig> Shard(int index, int count)
+    {
+        if (count < 1 || index < 0 || index >= count) throw new UserInputException($"shard {index}/{count} is not a valid shard (need 0 ≤ i < n)");
+        int start = (int)((long)Runs.Count * index / count), end = (int)((long)Runs.Count * (index + 1) / count);
+        return Runs.Skip(start).Take(end - start).ToList();
+    }
 
     /// <summary>The cluster generator with its defaults resolved (Bethe: z = 200, p = p_c, SCIENCE.md's cluster-count rule).</summary>
     public static PercolationData ResolveData(SweepSpec spec)

@@ -43,18 +43,12 @@ public sealed class SweepPlan
     public static double EstimatedCost(RunConfig r) => (double)r.Tokens * (12.0 * r.Layers * r.Width * r.Width + 64.0 * r.Width);
 
     /// <summary>The runs of shard <paramref name="index"/> of <paramref name="count"/>.</summary>
-    public IReadOnlyList<RunConfig> Shard(int index, int count) => ShardOf(Runs, index, count);
-
-    /// <summary>
-    /// Shard <paramref name="index"/> of <paramref name="count"/> of any run list: runs ranked by id, shard i takes the
-    /// ranks ≡ i (mod n), kept in the list's execution order.
-    /// </summary>
-    public static IReadOnlyList<TRun> ShardOf<TRun>(IReadOnlyList<TRun> runs, int index, int count) where TRun : ISweepRun
+    public IReadOnlyList<RunConfig> Shard(int index, int count)
     {
         if (count < 1 || index < 0 || index >= count) throw new UserInputException($"shard {index}/{count} is not a valid shard (need 0 ≤ i < n)");
-        var byId = runs.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var byId = Runs.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
         var mine = byId.Where((_, rank) => rank % count == index).Select(r => r.Id).ToHashSet();
-        return runs.Where(r => mine.Contains(r.Id)).ToList();
+        return Runs.Where(r => mine.Contains(r.Id)).ToList();
     }
 
     /// <summary>Parses "i/n" as given to --shard.</summary>

@@ -120,6 +120,35 @@ public class KnnSweepSpecTests
         Assert.Equal(text, SweepSpecLoader.Serialize(SweepSpecLoader.Parse(text)));
     }
 
+    /// <summary>k-NN shards are contiguous blocks of the (experiment, seed, x) order: together they hold every run once, and each keeps a seed's runs together.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(100)]
+    public void KnnShardsCoverTheGridOnceInSeedBlocks(int shards)
+    {
+        var spec = SweepSpecLoader.Parse("""
+            { "data": { "kind": "percolation_knn", "percolation": { "z": 50, "min_size": 20, "max_size": 2000, "seed": 4 } },
+              "knn": { "experiments": ["data_scaling", "model_scaling"], "test_fraction": 0.05, "data_scaling": { "points": 7 }, "model_scaling": { "points": 4 } },
+              "seeds": [3, 1, 2] }
+            """);
+        var plan = KnnSweepPlan.Expand(spec, KnnSweepPlan.ResolveData(spec).Generate());
+        Assert.Equal(3 * (7 + 4), plan.Runs.Count);
+        Assert.Equal(plan.Runs.Count, plan.Runs.Select(r => r.Id).Distinct().Count());
+        var parts = Enumerable.Range(0, shards).Select(i => plan.Shard(i, shards)).ToList();
+        Assert.Equal(plan.Runs.Select(r => r.Id), parts.SelectMany(p => p).Select(r => r.Id));
+        foreach (var part in parts)
+        {
+            // Within a shard a (experiment, seed) group never reappears after another one started.
+            var groups = part.Select(r => (r.Experiment, r.Seed)).ToList();
+            var seen = new HashSet<(string, ulong)>();
+            for (int i = 0; i < groups.Count; i++)
+                if (i == 0 || groups[i] != groups[i - 1]) Assert.True(seen.Add(groups[i]), $"group {groups[i]} split within one shard");
+        }
+        Assert.Throws<UserInputException>(() => plan.Shard(shards, shards));
+    }
+
     /// <summary>The k-NN fields must not change a transformer run's canonical JSON (and so its id): stores made before stay valid.</summary>
     [Fact]
     public void TransformerRunJsonHasNoKnnFields()
