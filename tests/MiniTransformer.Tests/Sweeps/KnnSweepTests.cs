@@ -172,6 +172,32 @@ public sealed class KnnSweepTests(SmallKnnSweep sweep) : IClassFixture<SmallKnnS
         Assert.Contains("report: ", sweep.Output);
     }
 
+    /// <summary>A run that failed is listed with its reason in both reports, and the rest are still fitted and drawn.</summary>
+    [Fact]
+    public void ReportListsFailedRunsWithTheirReasons()
+    {
+        var dir = Path.Combine(sweep.Root, "with-failure");
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(sweep.Dir, "spec.json"), Path.Combine(dir, "spec.json"));
+        using (var store = new ResultsStore(Store(dir)))
+        {
+            store.MergeFrom(Store(sweep.Dir));
+            var spec = SweepSpecLoader.Load(Path.Combine(dir, "spec.json"));
+            var failed = new KnnRunConfig(KnnSweepPlan.ResolveData(spec), KnnSpec.DataScalingName, 3.5, 7, 0.02,
+                new KnnRegressorConfig("tree", true, null, null, null), null);
+            store.Write(spec.Name, failed, new RunOutcome(RunStatus.Failed, "OutOfMemoryException: <split> & more", null, [], null));
+        }
+        var paths = MiniTransformer.Reports.SweepReport.Write(dir, new MiniTransformer.Reports.ReportOptions
+        {
+            Force = true, Fits = new MiniTransformer.Reports.ReportFitOptions { IntervalResamples = 100, BandResamples = 10 },
+        });
+        var doc = XDocument.Parse(File.ReadAllText(paths.Html));
+        var row = doc.Descendants("tr").Single(r => r.Elements("td").Any(td => td.Value == "OutOfMemoryException: <split> & more"));
+        Assert.Equal("text status-failed", (string?)row.Elements("td").First().Attribute("class"));
+        Assert.Single(doc.Descendants("polyline"), p => (string?)p.Attribute("data-role") == "theory-data");
+        Assert.Contains("OutOfMemoryException: &lt;split&gt; & more", File.ReadAllText(paths.Markdown));
+    }
+
     /// <summary>
     /// The theory polylines sit where ScalingTheory puts them under the axis transform: every vertex, mapped back to
     /// data x through the plot area's log scale, has the pixel y of k·L(x), with k anchoring the curve to the median
