@@ -172,6 +172,10 @@ public sealed class KnnSweepTests(SmallKnnSweep sweep) : IClassFixture<SmallKnnS
         Assert.Contains("report: ", sweep.Output);
     }
 
+    [Fact]
+    public void ReportRendersInHeadlessChromiumWithoutConsoleErrors() =>
+        MiniTransformer.Tests.Reports.SweepReportTests.AssertRendersInChromium(Path.Combine(sweep.Dir, "report.html"));
+
     /// <summary>A run that failed is listed with its reason in both reports, and the rest are still fitted and drawn.</summary>
     [Fact]
     public void ReportListsFailedRunsWithTheirReasons()
