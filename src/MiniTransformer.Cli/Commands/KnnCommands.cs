@@ -50,14 +50,8 @@ public static class KnnCommands
         /// <summary>The theory for this cluster file, with any parameter the user gave overriding the default.</summary>
         public (ScalingTheory Theory, bool ManifoldOnly) Theory(ParseResult parse, ClusterSet set)
         {
-            var (theory, manifoldOnly) = set.Info.Lattice == "bethe"
-                ? ScalingTheory.ForBethe(set.Info.Z ?? 200, set.Info.P)
-                : (new ScalingTheory(2.5, set.Dimension, 2), true);
-            if (parse.GetValue(Tau) is { } tau) { theory = theory with { Tau = tau }; manifoldOnly = false; }
-            if (parse.GetValue(FractalDim) is { } d) theory = theory with { FractalDimension = d };
-            theory = theory with { C = parse.GetValue(C) };
-            theory.Validate();
-            return (theory, manifoldOnly);
+            return ScalingTheory.ForLattice(set.Info.Lattice, set.Info.Z, set.Info.P, set.Dimension,
+                parse.GetValue(Tau), parse.GetValue(FractalDim), parse.GetValue(C));
         }
     }
 

@@ -60,7 +60,8 @@ public static class SweepCommand
 
     private static int Run(SweepSpec spec, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
     {
-        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), Json.Serialize(spec), force: true);
+        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), SweepSpecLoader.Serialize(spec), force: true);
+        if (spec.IsKnn) return RunKnn(spec, dir, shardIndex, shardCount, workers, json, stdout);
 
         var vocab = spec.Data.Graph.Nodes;
         var plan = SweepPlan.Expand(spec, (layers, width) => GraphWalkRunExecutor.NonEmbeddingParameters(spec, vocab, layers, width));
@@ -72,21 +73,7 @@ public static class SweepCommand
             spec.Batch, spec.Seeds, dir);
         var executor = new GraphWalkRunExecutor(data);
         using var store = new ResultsStore(storePath);
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-
-        SweepProgress final;
-        try
-        {
-            final = json || Console.IsOutputRedirected
-                ? SweepExecutor.Run(spec.Name, runs, store, executor, workers, p => { if (!json) stdout.WriteLine(Describe(p)); }, cancel.Token)
-                : RunWithProgressBar(spec.Name, runs, store, executor, workers, cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            stdout.WriteLine("interrupted: finished runs are stored; run the same command again to resume");
-            return 130;
-        }
+        if (Execute(spec.Name, runs, store, executor, workers, json, stdout) is not { } final) return 130;
 
         if (!json && final.Finished > final.Skipped)
             stdout.WriteLine($"{final.Finished - final.Skipped} runs in {final.Elapsed:hh\\:mm\\:ss} with {workers} workers; cores busy {final.CoreUtilisation:P0} (process CPU time / (wall × {Environment.ProcessorCount} cores))");
@@ -100,9 +87,71 @@ public static class SweepCommand
         return 0;
     }
 
+    /// <summary>
+    /// A k-NN sweep: the clusters (made once under DIR/data/), one run per (experiment, grid value, seed), each the
+    /// held-out MSE of the regressor at that training-set size or capacity; resumable and shardable like training runs.
+    /// </summary>
+    private static int RunKnn(SweepSpec spec, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
+    {
+        var data = KnnSweepPlan.ResolveData(spec);
+        var (clusterPath, set) = KnnSweepData.Prepare(data, dir);
+        var plan = KnnSweepPlan.Expand(spec, set);
+        var runs = shardCount == 1 ? plan.Runs : plan.Shard(shardIndex, shardCount);
+        var storePath = Path.Combine(dir, shardCount == 1 ? ResultsStore.FileName : $"results-shard-{shardIndex}-of-{shardCount}.db");
+        if (!json)
+            stdout.WriteLine($"sweep '{spec.Name}': {runs.Count} k-NN runs{(shardCount > 1 ? $" (shard {shardIndex}/{shardCount} of {plan.Runs.Count})" : "")} " +
+                             $"on {set.Count:N0} clusters, {set.TotalSites:N0} sites ({Path.GetFileName(clusterPath)}) → {storePath}");
+        using var store = new ResultsStore(storePath);
+        var executor = new KnnRunExecutor(set, data, cachedSeeds: Math.Max(2, workers));
+        if (Execute(spec.Name, runs, store, executor, workers, json, stdout) is not { } final) return 130;
+        var rows = store.Rows("knn_runs").Where(r => (string)r["sweep"]! == spec.Name).ToList();
+        if (json)
+        {
+            stdout.WriteLine(Json.Serialize(new { Sweep = spec.Name, Store = Path.GetFullPath(storePath), Clusters = clusterPath, Runs = runs.Count, final.Finished, Rows = rows }));
+            return 0;
+        }
+        foreach (var kind in rows.GroupBy(r => (string)r["kind"]!))
+        {
+            stdout.WriteLine($"{kind.Key}: median held-out MSE over seeds");
+            stdout.WriteLine($"{"x",14} {"loss median",12} {"seeds",6}");
+            foreach (var point in kind.Where(r => r["loss"] is double).GroupBy(r => Convert.ToDouble(r["x"])).OrderBy(g => g.Key))
+                stdout.WriteLine($"{point.Key,14:G6} {MathNet.Numerics.Statistics.Statistics.Median(point.Select(r => (double)r["loss"]!)),12:G5} {point.Count(),6}");
+        }
+        return 0;
+    }
+
+    /// <summary>Runs the not yet finished runs with progress output; null when interrupted (Ctrl-C), the finished ones stored.</summary>
+    private static SweepProgress? Execute<TRun>(string name, IReadOnlyList<TRun> runs, ResultsStore store, IRunExecutor<TRun> executor, int workers, bool json, TextWriter stdout)
+        where TRun : ISweepRun
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return json || Console.IsOutputRedirected
+                ? SweepExecutor.Run(name, runs, store, executor, workers, p => { if (!json) stdout.WriteLine(Describe(p)); }, cancel.Token)
+                : RunWithProgressBar(name, runs, store, executor, workers, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            stdout.WriteLine("interrupted: finished runs are stored; run the same command again to resume");
+            return null;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
     /// <summary>The last step of the main job: fit the scaling laws, write the report, print the exponents with their CIs.</summary>
     private static void Report(string dir, int resamples, bool json, TextWriter stdout)
     {
+        if (KnnSweepReport.IsKnnSweep(dir))
+        {
+            KnnReport(dir, resamples, json, stdout);
+            return;
+        }
         var options = new ReportOptions { Force = true, Fits = new ReportFitOptions { IntervalResamples = resamples } };
         var model = SweepReport.Build(dir, options);
         var paths = SweepReport.Write(model, dir, options);
@@ -134,10 +183,24 @@ public static class SweepCommand
         stdout.WriteLine($"report: {paths.Html} (and {Path.GetFileName(paths.Markdown)})");
     }
 
+    /// <summary>A k-NN sweep's last step: fit each experiment's law, write the report with the theory curves, print fitted exponents next to theory.</summary>
+    private static void KnnReport(string dir, int resamples, bool json, TextWriter stdout)
+    {
+        var options = new ReportOptions { Force = true, Profile = false, Fits = new ReportFitOptions { IntervalResamples = resamples } };
+        var model = KnnSweepReport.Build(dir, options);
+        var paths = KnnSweepReport.Write(model, dir, options);
+        if (json) return;
+        stdout.WriteLine();
+        stdout.WriteLine("fitted scaling laws L = E + A·(x/median x)^(−α) (95% BCa wild-bootstrap intervals) next to theory:");
+        foreach (var e in model.Experiments) stdout.WriteLine("  " + KnnSweepReport.ExponentLine(e));
+        stdout.WriteLine($"report: {paths.Html} (and {Path.GetFileName(paths.Markdown)})");
+    }
+
     private static string Interval((double Lower, double Upper)? interval) =>
         interval is { } i ? $" [{i.Lower:F3}, {i.Upper:F3}]" : "";
 
-    private static SweepProgress RunWithProgressBar(string name, IReadOnlyList<RunConfig> runs, ResultsStore store, IRunExecutor executor, int workers, CancellationToken cancel)
+    private static SweepProgress RunWithProgressBar<TRun>(string name, IReadOnlyList<TRun> runs, ResultsStore store, IRunExecutor<TRun> executor, int workers, CancellationToken cancel)
+        where TRun : ISweepRun
     {
         SweepProgress final = null!;
         AnsiConsole.Progress()
@@ -158,9 +221,12 @@ public static class SweepCommand
         ? $"{p.Finished}/{p.Total} runs already stored"
         : $"[{p.Finished}/{p.Total}] {Short(p.LastRun, p.LastOutcome!)}{(p.Eta is { } eta ? $"  (eta {eta:hh\\:mm\\:ss})" : "")}";
 
-    private static string Short(RunConfig r, RunOutcome o) =>
-        $"L{r.Layers} d{r.Width} D={r.Tokens:N0} lr={r.LearningRate:G3} seed={r.Seed}: " +
-        (o.Status == RunStatus.Done ? $"test loss {o.Metrics!.FinalTestLoss:F4}" : $"{o.Status.ToString().ToLowerInvariant()} ({o.Reason})");
+    private static string Short(ISweepRun r, RunOutcome o) => $"{r.Describe()}: " + (o.Status, o.Knn) switch
+    {
+        (RunStatus.Done, { } knn) => $"held-out MSE {knn.Loss:G5}",
+        (RunStatus.Done, _) => $"test loss {o.Metrics!.FinalTestLoss:F4}",
+        _ => $"{o.Status.ToString().ToLowerInvariant()} ({o.Reason})",
+    };
 
     private static void PrintBest(List<Dictionary<string, object?>> best, double? entropy, TextWriter stdout)
     {
@@ -206,8 +272,8 @@ public static class SweepCommand
     private static Command ExportCommand()
     {
         var store = new Option<string>("--store") { Description = "Results store", DefaultValueFactory = _ => Path.Combine("runs", SweepPresets.Default, ResultsStore.FileName) };
-        var table = new Option<string>("--table") { Description = "runs, best_runs or curve_points", DefaultValueFactory = _ => "runs" };
-        table.AcceptOnlyFromAmong("runs", "best_runs", "curve_points");
+        var table = new Option<string>("--table") { Description = "runs, best_runs or curve_points (transformer sweeps), knn_runs (k-NN sweeps: x, loss = held-out MSE, seed, …)", DefaultValueFactory = _ => "runs" };
+        table.AcceptOnlyFromAmong("runs", "best_runs", "curve_points", "knn_runs");
         var format = new Option<string>("--format") { Description = "csv or json", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var output = new Option<string>("--out") { Description = "File to write", Required = true };

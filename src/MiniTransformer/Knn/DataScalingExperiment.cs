@@ -29,7 +29,7 @@ public static class DataScalingExperiment
         if (!(o.TestFraction > 0 && o.TestFraction < 1)) throw new UserInputException($"test fraction must lie in (0, 1) (got {o.TestFraction})");
         // One grid for every seed, so the seeds' losses line up per training-set size: sizes are expected counts,
         // ρ = size / E[non-test sites] with E[non-test sites] = (1 − test fraction)·N.
-        double expectedNonTest = set.TotalSites * (1 - o.TestFraction);
+        double expectedNonTest = ExpectedNonTest(set, o.TestFraction);
         double maxTrain = Math.Min(o.MaxTrain ?? expectedNonTest, expectedNonTest);
         if (!(o.MinTrain > 0) || o.MinTrain > maxTrain)
             throw new UserInputException($"training sizes must satisfy 0 < min ≤ max ≤ {expectedNonTest:F0} expected non-test sites (got {o.MinTrain} … {maxTrain})");
@@ -43,16 +43,28 @@ public static class DataScalingExperiment
             var options = new ParallelOptions { MaxDegreeOfParallelism = regressor.IsThreadSafe ? o.MaxThreads : 1 };
             Parallel.For(0, grid.Length, options, () => new RegressorScratch(), (j, _, scratch) =>
             {
-                double rate = grid[j] / expectedNonTest;
-                double threshold = split.Threshold(rate);
-                double loss = Evaluate(set, split, regressor, threshold, scratch);
-                results[j] = new DataScalingRow(seed, rate, grid[j], split.TrainingCount(threshold), split.TestCount, loss);
+                results[j] = Measure(set, split, regressor, seed, grid[j], scratch);
                 return scratch;
             }, _ => { });
             rows.AddRange(results);
             progress?.Report((r + 1.0) / o.Seeds);
         }
         return rows;
+    }
+
+    /// <summary>E[non-test sites] = (1 − test fraction)·N: expected training-set sizes convert to rates ρ = size / this.</summary>
+    public static double ExpectedNonTest(ClusterSet set, double testFraction) => set.TotalSites * (1 - testFraction);
+
+    /// <summary>
+    /// One grid point of one seed: the held-out MSE when training on the non-test sites sampled at rate
+    /// ρ = <paramref name="trainSize"/> / E[non-test sites] (a sweep measures its points one run at a time with this).
+    /// </summary>
+    public static DataScalingRow Measure(ClusterSet set, SiteSplit split, ClusterRegressor regressor, ulong seed, double trainSize, RegressorScratch scratch)
+    {
+        double rate = trainSize / ExpectedNonTest(set, split.TestFraction);
+        double threshold = split.Threshold(rate);
+        double loss = Evaluate(set, split, regressor, threshold, scratch);
+        return new DataScalingRow(seed, rate, trainSize, split.TrainingCount(threshold), split.TestCount, loss);
     }
 
     /// <summary>Held-out MSE when the non-test sites with key below <paramref name="threshold"/> train.</summary>

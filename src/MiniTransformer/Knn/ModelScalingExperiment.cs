@@ -12,6 +12,10 @@ public sealed record ModelScalingOptions(
     double? MaxDof = null,
     int MaxThreads = -1);
 
+/// <summary>One seed of the model-scaling experiment, prepared once for all its grid points (<see cref="ModelScalingExperiment.Prepare"/>).</summary>
+public sealed record ModelScalingSeed(ClusterSet Set, ScalingTheory Theory, ulong Seed, SiteSplit Split, int[] RankOf, int[] TrainingRank,
+    double[] ExamplesPerDof, double ExamplesPerDofMedian, double MaxDof);
+
 /// <summary>One (seed, N) measurement: N degrees of freedom, the break rank k_br, the clusters that received
 /// training sites, the training sites used, the held-out MSE, and the median examples-per-dof s_k used.</summary>
 public sealed record ModelScalingRow(ulong Seed, double Dof, double KBreak, int ClustersTrained, long TrainSize, long TestSize, double Loss, double ExamplesPerDofMedian);
@@ -37,51 +41,71 @@ public static class ModelScalingExperiment
     {
         o.Theory.Validate();
         if (o.Seeds < 1) throw new UserInputException($"the number of seeds must be ≥ 1 (got {o.Seeds})");
-        if (o.ExamplesPerDof is { } fixedS && !(fixedS > 0)) throw new UserInputException($"examples per degree of freedom must be positive (got {fixedS})");
-        var theory = o.Theory;
-        // Rank clusters by size, largest first; equal sizes keep file order.
-        var bySize = Enumerable.Range(0, set.Count).OrderByDescending(set.Size).ThenBy(k => k).ToArray();
-        var rankOf = new int[set.Count];
-        for (int r = 0; r < bySize.Length; r++) rankOf[bySize[r]] = r + 1;
-        double maxDof = o.MaxDof ?? theory.DegreesOfFreedomAtBreak(set.Count);
+        double maxDof = o.MaxDof ?? o.Theory.DegreesOfFreedomAtBreak(set.Count);
         if (!(maxDof >= 1)) throw new UserInputException($"max-dof must be ≥ 1 (got {maxDof})");
         var grid = LogGrid.Create(1, maxDof, o.Points);
-        int needed = (int)Math.Min(set.Count, Math.Ceiling(theory.BreakRank(maxDof)));
         var rows = new List<ModelScalingRow>();
         for (int r = 0; r < o.Seeds; r++)
         {
-            ulong seed = o.Seed + (ulong)r;
-            var split = SiteSplit.Create(set, seed, o.TestFraction);
-            var order = TrainingOrder(set, split, bySize.Take(needed), o.MaxThreads);
-            var examplesPerDof = new double[set.Count];
-            if (o.ExamplesPerDof is { } s) Array.Fill(examplesPerDof, s);
-            else EstimateExamplesPerDof(set, split, order, bySize.Take(needed).ToArray(), regressor, theory.ManifoldExponent, examplesPerDof, o.MaxThreads);
-            double medianS = Median(bySize.Take(needed).Select(k => examplesPerDof[k]));
+            var prepared = Prepare(set, regressor, o.Theory, o.Seed + (ulong)r, o.TestFraction, o.ExamplesPerDof, maxDof, o.MaxThreads);
             var results = new ModelScalingRow[grid.Length];
             Parallel.For(0, grid.Length, new ParallelOptions { MaxDegreeOfParallelism = o.MaxThreads }, () => new RegressorScratch(), (j, _, scratch) =>
             {
-                double n = grid[j], kBreak = theory.BreakRank(n);
-                var budget = new int[set.Count];
-                long trainSize = 0;
-                int clustersTrained = 0;
-                for (int k = 0; k < set.Count; k++)
-                {
-                    double nk = theory.Allocation(n, kBreak, rankOf[k]);
-                    if (nk <= 0) continue;
-                    int available = set.Size(k) - split.TestSitesOf(k).Length;
-                    budget[k] = (int)Math.Min(available, Math.Max(1, Math.Round(nk * examplesPerDof[k])));
-                    trainSize += budget[k];
-                    if (budget[k] > 0) clustersTrained++;
-                }
-                double loss = HeldOutLoss.Compute(set, split, regressor, k => budget[k] > 0,
-                    (k, mask) => FirstM(order, set, k, budget[k], mask), scratch);
-                results[j] = new ModelScalingRow(seed, n, kBreak, clustersTrained, trainSize, split.TestCount, loss, medianS);
+                results[j] = Measure(prepared, regressor, grid[j], scratch);
                 return scratch;
             }, _ => { });
             rows.AddRange(results);
             progress?.Report((r + 1.0) / o.Seeds);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// What one seed's grid points share: the split, the clusters ranked by size, each site's rank in its cluster's
+    /// training order, and s_k — estimated over the clusters a model of <paramref name="maxDof"/> degrees of freedom
+    /// trains, so every N ≤ maxDof of the seed sees the same s_k.
+    /// </summary>
+    public static ModelScalingSeed Prepare(ClusterSet set, TreeNearestNeighbourRegressor regressor, ScalingTheory theory, ulong seed,
+        double testFraction, double? examplesPerDof, double maxDof, int maxThreads = -1)
+    {
+        theory.Validate();
+        if (examplesPerDof is { } fixedS && !(fixedS > 0)) throw new UserInputException($"examples per degree of freedom must be positive (got {fixedS})");
+        if (!(maxDof >= 1)) throw new UserInputException($"max-dof must be ≥ 1 (got {maxDof})");
+        // Rank clusters by size, largest first; equal sizes keep file order.
+        var bySize = Enumerable.Range(0, set.Count).OrderByDescending(set.Size).ThenBy(k => k).ToArray();
+        var rankOf = new int[set.Count];
+        for (int r = 0; r < bySize.Length; r++) rankOf[bySize[r]] = r + 1;
+        int needed = (int)Math.Min(set.Count, Math.Ceiling(theory.BreakRank(maxDof)));
+        var split = SiteSplit.Create(set, seed, testFraction);
+        var order = TrainingOrder(set, split, bySize.Take(needed), maxThreads);
+        var perDof = new double[set.Count];
+        if (examplesPerDof is { } s) Array.Fill(perDof, s);
+        else EstimateExamplesPerDof(set, split, order, bySize.Take(needed).ToArray(), regressor, theory.ManifoldExponent, perDof, maxThreads);
+        double medianS = Median(bySize.Take(needed).Select(k => perDof[k]));
+        return new ModelScalingSeed(set, theory, seed, split, rankOf, order, perDof, medianS, maxDof);
+    }
+
+    /// <summary>The held-out MSE of a model with <paramref name="n"/> ≤ maxDof degrees of freedom on one prepared seed.</summary>
+    public static ModelScalingRow Measure(ModelScalingSeed p, TreeNearestNeighbourRegressor regressor, double n, RegressorScratch scratch)
+    {
+        if (!(n >= 1 && n <= p.MaxDof * (1 + 1e-12))) throw new UserInputException($"N = {n} lies outside the prepared range 1 … {p.MaxDof}");
+        var set = p.Set;
+        double kBreak = p.Theory.BreakRank(n);
+        var budget = new int[set.Count];
+        long trainSize = 0;
+        int clustersTrained = 0;
+        for (int k = 0; k < set.Count; k++)
+        {
+            double nk = p.Theory.Allocation(n, kBreak, p.RankOf[k]);
+            if (nk <= 0) continue;
+            int available = set.Size(k) - p.Split.TestSitesOf(k).Length;
+            budget[k] = (int)Math.Min(available, Math.Max(1, Math.Round(nk * p.ExamplesPerDof[k])));
+            trainSize += budget[k];
+            if (budget[k] > 0) clustersTrained++;
+        }
+        double loss = HeldOutLoss.Compute(set, p.Split, regressor, k => budget[k] > 0,
+            (k, mask) => FirstM(p.TrainingRank, set, k, budget[k], mask), scratch);
+        return new ModelScalingRow(p.Seed, n, kBreak, clustersTrained, trainSize, p.Split.TestCount, loss, p.ExamplesPerDofMedian);
     }
 
     /// <summary>Per site of the listed clusters: its rank among the cluster's non-test sites by sampling key (−1 for test sites).</summary>

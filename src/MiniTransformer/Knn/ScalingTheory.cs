@@ -48,6 +48,22 @@ public sealed record ScalingTheory(double Tau, double FractalDimension, double C
         return (new ScalingTheory(2.5, p < pc ? 4 : z / 2.0, 2), true);
     }
 
+    /// <summary>
+    /// The theory clusters of a lattice are compared with: <see cref="ForBethe"/> for a Bethe lattice, else a
+    /// manifold-only description with D = the lattice dimension; then the user's overrides. Giving τ asks for the full
+    /// theory (quanta terms included) whatever the lattice. Shared by the `knn` verbs and k-NN sweeps.
+    /// </summary>
+    public static (ScalingTheory Theory, bool ManifoldOnly) ForLattice(string lattice, int? z, double p, int dimension,
+        double? tau = null, double? fractalDimension = null, double c = 2)
+    {
+        var (theory, manifoldOnly) = lattice == "bethe" ? ForBethe(z ?? 200, p) : (new ScalingTheory(2.5, dimension, 2), true);
+        if (tau is { } t) { theory = theory with { Tau = t }; manifoldOnly = false; }
+        if (fractalDimension is { } d) theory = theory with { FractalDimension = d };
+        theory = theory with { C = c };
+        theory.Validate();
+        return (theory, manifoldOnly);
+    }
+
     // ---- model scaling -------------------------------------------------------------------------------------
 
     /// <summary>

@@ -15,7 +15,7 @@ public static class HtmlReport
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     // No '<', '>' or '&' in the CSS: the style element is serialised as XML text.
-    private const string Css = """
+    internal const string Css = """
         body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; font-size: 15px; color: #1a1a1a; max-width: 1360px; margin: 24px auto; padding: 0 20px; line-height: 1.45; }
         h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 20px; margin-top: 36px; border-bottom: 1px solid #ccc; padding-bottom: 4px; }
         .meta { color: #555; font-size: 13px; } .figures { display: flex; flex-wrap: wrap; gap: 16px; }
@@ -194,9 +194,9 @@ public static class HtmlReport
         return section;
     }
 
-    private static XElement Figure(Plot plot, string caption) => E("figure", plot.Render(), E("figcaption", caption));
+    internal static XElement Figure(Plot plot, string caption) => E("figure", plot.Render(), E("figcaption", caption));
 
-    private static XElement Table(string[] header, IReadOnlyList<string[]> rows, int textColumns = 0, IReadOnlyList<int>? summaryRows = null, bool lastText = false)
+    internal static XElement Table(string[] header, IReadOnlyList<string[]> rows, int textColumns = 0, IReadOnlyList<int>? summaryRows = null, bool lastText = false)
     {
         bool IsText(int c, int count) => c < textColumns || (lastText && c == count - 1);
         var head = E("tr", header.Select((h, c) => E("th", IsText(c, header.Length) ? new XAttribute("class", "text") : null, h)));
@@ -208,7 +208,7 @@ public static class HtmlReport
     }
 
     /// <summary>An HTML element that is never self-closed (an empty &lt;td/&gt; means an unclosed tag to an HTML parser).</summary>
-    private static XElement E(string name, params object?[] content)
+    internal static XElement E(string name, params object?[] content)
     {
         var e = new XElement(name, content.Where(c => c is not null));
         if (!e.Nodes().Any()) e.Add("");

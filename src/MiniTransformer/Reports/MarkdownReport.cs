@@ -81,7 +81,7 @@ public static class MarkdownReport
 
     private static string Ci((double Lower, double Upper)? i) => i is { } v ? $"[{HtmlReport.F(v.Lower)}, {HtmlReport.F(v.Upper)}]" : "";
 
-    private static void Table(StringBuilder md, string[] header, IEnumerable<string[]> rows)
+    internal static void Table(StringBuilder md, string[] header, IEnumerable<string[]> rows)
     {
         md.AppendLine("| " + string.Join(" | ", header.Select(Cell)) + " |");
         md.AppendLine("|" + string.Concat(header.Select(_ => "---|")));
@@ -90,10 +90,10 @@ public static class MarkdownReport
     }
 
     /// <summary>Text made safe for a table cell: no line breaks, pipes escaped, and no raw HTML (renderers would interpret it).</summary>
-    private static string Cell(string s) => s.Replace("\r", " ").Replace("\n", " ").Replace("|", "\\|").Replace("<", "&lt;").Replace(">", "&gt;");
+    internal static string Cell(string s) => s.Replace("\r", " ").Replace("\n", " ").Replace("|", "\\|").Replace("<", "&lt;").Replace(">", "&gt;");
 
     /// <summary>A fence longer than any backtick run inside, so the content cannot close it.</summary>
-    private static void Fenced(StringBuilder md, string text, string language)
+    internal static void Fenced(StringBuilder md, string text, string language)
     {
         int longest = 0, run = 0;
         foreach (char c in text) { run = c == '`' ? run + 1 : 0; longest = Math.Max(longest, run); }

@@ -34,6 +34,7 @@ public static class SweepReport
     public static ReportPaths Write(string sweepDirectory, ReportOptions? options = null)
     {
         options ??= new();
+        if (KnnSweepReport.IsKnnSweep(sweepDirectory)) return KnnSweepReport.Write(sweepDirectory, options);
         var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, HtmlFileName));
         var markdown = Path.ChangeExtension(html, ".md");
         AtomicFile.EnsureWritable(html, options.Force);
@@ -70,7 +71,7 @@ public static class SweepReport
     public static void RecordCommand(string sweepDirectory, IEnumerable<string> args) =>
         AtomicFile.WriteAllText(Path.Combine(sweepDirectory, CommandFileName), "MiniTransformer.Cli " + string.Join(' ', args.Select(ShellQuote)) + "\n", force: true);
 
-    private static (string Command, bool Recorded) Command(string dir, string? given)
+    internal static (string Command, bool Recorded) Command(string dir, string? given)
     {
         if (given is not null) return (given, true);
         var path = Path.Combine(dir, CommandFileName);

@@ -46,19 +46,27 @@ public sealed class SweepResults
     /// <summary>Reads DIR/spec.json and DIR/results.db; a missing or malformed file is a <see cref="UserInputException"/>.</summary>
     public static SweepResults Load(string directory)
     {
+        var (spec, specJson, storePath) = Locate(directory);
+        if (spec.IsKnn) throw new UserInputException($"'{directory}' holds a k-NN sweep; its report is KnnSweepReport's");
+        using var store = new ResultsStore(storePath);
+        var runs = ReadRuns(store).Where(r => r.Sweep == spec.Name).ToList();
+        return new SweepResults(directory, spec, specJson, runs);
+    }
+
+    /// <summary>A sweep directory's parsed spec, its text, and the store path; a missing or malformed file is a <see cref="UserInputException"/>.</summary>
+    public static (SweepSpec Spec, string SpecJson, string StorePath) Locate(string directory)
+    {
         if (!System.IO.Directory.Exists(directory)) throw new UserInputException($"sweep directory '{directory}' does not exist");
         var specPath = Path.Combine(directory, "spec.json");
         var storePath = Path.Combine(directory, ResultsStore.FileName);
         if (!File.Exists(specPath)) throw new UserInputException($"'{specPath}' does not exist (is '{directory}' a sweep directory?)");
         if (!File.Exists(storePath)) throw new UserInputException($"'{storePath}' does not exist (run `sweep` first, or `sweep merge` shard stores into it)");
         var specJson = File.ReadAllText(specPath);
-        var spec = SweepSpecLoader.Parse(specJson, specPath);
-        using var store = new ResultsStore(storePath);
-        var runs = ReadRuns(store).Where(r => r.Sweep == spec.Name).ToList();
-        return new SweepResults(directory, spec, specJson, runs);
+        return (SweepSpecLoader.Parse(specJson, specPath), specJson, storePath);
     }
 
-    public static List<RunRow> ReadRuns(ResultsStore store) => store.Rows().Select(r => new RunRow(
+    /// <summary>The transformer runs of a store (k-NN rows have no layers or tokens; <see cref="KnnSweepResults"/> reads those).</summary>
+    public static List<RunRow> ReadRuns(ResultsStore store) => store.Rows().Where(r => (string)r["kind"]! == DataSpec.GraphWalks).Select(r => new RunRow(
         (string)r["id"]!, (string)r["sweep"]!, (string)r["status"]!, r["reason"] as string,
         (int)Convert.ToInt64(r["layers"]), (int)Convert.ToInt64(r["width"]), Convert.ToInt64(r["tokens"]), Convert.ToDouble(r["learning_rate"]),
         unchecked((ulong)Convert.ToInt64(r["seed"])),

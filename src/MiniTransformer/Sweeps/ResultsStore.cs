@@ -25,23 +25,31 @@ public sealed class ResultsStore : IDisposable
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
-        Execute(Schema);
+        Migrate();
     }
 
     public string Path { get; }
 
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS runs (
+    /// <summary>PRAGMA user_version of the current schema. 0: transformer runs only; 1: adds k-NN runs (kind, x, train/test sizes).</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>
+    /// One row per run. Transformer runs fill layers … tokens_per_second; k-NN runs (kind knn_data_scaling /
+    /// knn_model_scaling) fill x (expected training-set size 𝒟, or degrees of freedom N), final_test_loss (the held-out
+    /// MSE), train_size and test_size (sites used), and leave the transformer columns NULL.
+    /// </summary>
+    private const string RunsTable = """
+        CREATE TABLE runs (
             id TEXT PRIMARY KEY,
             sweep TEXT NOT NULL,
             status TEXT NOT NULL,
             reason TEXT,
-            layers INTEGER NOT NULL,
-            width INTEGER NOT NULL,
-            tokens INTEGER NOT NULL,
-            learning_rate REAL NOT NULL,
+            layers INTEGER,
+            width INTEGER,
+            tokens INTEGER,
+            learning_rate REAL,
             seed INTEGER NOT NULL,
-            param TEXT NOT NULL,
+            param TEXT,
             parameters INTEGER,
             non_embedding_parameters INTEGER,
             final_test_loss REAL,
@@ -54,8 +62,15 @@ public sealed class ResultsStore : IDisposable
             tokens_per_second REAL,
             config_json TEXT NOT NULL,
             record_json TEXT,
-            updated_at TEXT NOT NULL
+            updated_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'graph_walks',
+            x REAL,
+            train_size INTEGER,
+            test_size INTEGER
         );
+        """;
+
+    private const string CurvesAndViews = """
         CREATE TABLE IF NOT EXISTS curve_points (
             run_id TEXT NOT NULL REFERENCES runs(id),
             step INTEGER NOT NULL,
@@ -66,10 +81,55 @@ public sealed class ResultsStore : IDisposable
         );
         CREATE VIEW IF NOT EXISTS best_runs AS
             SELECT r.* FROM runs r
-            WHERE r.status = 'done' AND r.final_test_loss = (
+            WHERE r.kind = 'graph_walks' AND r.status = 'done' AND r.final_test_loss = (
                 SELECT MIN(o.final_test_loss) FROM runs o
-                WHERE o.status = 'done' AND o.sweep = r.sweep AND o.layers = r.layers AND o.width = r.width AND o.tokens = r.tokens);
+                WHERE o.kind = 'graph_walks' AND o.status = 'done' AND o.sweep = r.sweep AND o.layers = r.layers AND o.width = r.width AND o.tokens = r.tokens);
+        CREATE VIEW IF NOT EXISTS knn_runs AS
+            SELECT id, sweep, status, reason, kind, x, seed, final_test_loss AS loss, train_size, test_size, wall_seconds, config_json, record_json, updated_at
+            FROM runs WHERE kind LIKE 'knn%';
         """;
+
+    /// <summary>The columns a version-0 store has, in its order (all of them kept by the migration).</summary>
+    private const string Version0Columns = "id, sweep, status, reason, layers, width, tokens, learning_rate, seed, param, parameters, non_embedding_parameters, " +
+        "final_test_loss, final_train_loss, exact_flops, six_nd, six_nd_non_embedding, entropy_rate, wall_seconds, tokens_per_second, config_json, record_json, updated_at";
+
+    /// <summary>
+    /// Creates the schema, or brings a version-0 store (NOT NULL transformer columns, no kind) to version 1 in one
+    /// transaction: SQLite cannot relax a NOT NULL column in place, so the runs table is rebuilt and its rows copied
+    /// (kind = graph_walks); the views are recreated over it. Stores from older builds keep every row and id.
+    /// </summary>
+    private void Migrate()
+    {
+        // Dropping the old runs table must not trip curve_points' reference to it (the rebuilt table takes its name
+        // back in the same transaction); SQLite only lets foreign keys be switched outside a transaction.
+        long enforced = Scalar("PRAGMA foreign_keys");
+        Execute("PRAGMA foreign_keys = OFF");
+        try
+        {
+            MigrateInTransaction();
+        }
+        finally
+        {
+            Execute($"PRAGMA foreign_keys = {enforced}");
+        }
+    }
+
+    private void MigrateInTransaction()
+    {
+        using var tx = _connection.BeginTransaction();
+        long version = Scalar("PRAGMA user_version", tx);
+        bool hasRuns = Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'", tx) > 0;
+        if (!hasRuns) Exec(RunsTable, tx);
+        else if (version < SchemaVersion)
+        {
+            Exec("DROP VIEW IF EXISTS best_runs; DROP VIEW IF EXISTS knn_runs;", tx);
+            Exec(RunsTable.Replace("CREATE TABLE runs", "CREATE TABLE runs_v1"), tx);
+            Exec($"INSERT INTO runs_v1 ({Version0Columns}) SELECT {Version0Columns} FROM runs; DROP TABLE runs; ALTER TABLE runs_v1 RENAME TO runs;", tx);
+        }
+        Exec(CurvesAndViews, tx);
+        Exec($"PRAGMA user_version = {SchemaVersion}", tx);
+        tx.Commit();
+    }
 
     /// <summary>Ids of runs that need no more work (done or diverged). Failed and interrupted runs are retried.</summary>
     public HashSet<string> FinishedIds()
@@ -82,11 +142,53 @@ public sealed class ResultsStore : IDisposable
     }
 
     /// <summary>Marks a run as started (an interrupted sweep leaves it 'running'; the next sweep re-runs it).</summary>
-    public void MarkRunning(string sweep, RunConfig config) => Write(sweep, config, new RunOutcome(RunStatus.Running, null, null, [], null));
+    public void MarkRunning(string sweep, ISweepRun config) => Write(sweep, config, new RunOutcome(RunStatus.Running, null, null, [], null));
 
     /// <summary>Records a run's outcome and curve atomically, replacing any earlier row of the same id.</summary>
-    public void Write(string sweep, RunConfig config, RunOutcome outcome)
+    public void Write(string sweep, ISweepRun config, RunOutcome outcome)
     {
+        var values = new Dictionary<string, object?>
+        {
+            ["id"] = config.Id,
+            ["sweep"] = sweep,
+            ["status"] = outcome.Status.ToString().ToLowerInvariant(),
+            ["reason"] = outcome.Reason,
+            ["seed"] = unchecked((long)config.Seed),
+            ["config_json"] = config.CanonicalJson,
+            ["record_json"] = outcome.RecordJson,
+            ["updated_at"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["kind"] = config.Kind,
+        };
+        if (config is RunConfig c)
+        {
+            var m = outcome.Metrics;
+            values["layers"] = c.Layers;
+            values["width"] = c.Width;
+            values["tokens"] = c.Tokens;
+            values["learning_rate"] = c.LearningRate;
+            values["param"] = c.Param;
+            values["parameters"] = m?.Parameters;
+            values["non_embedding_parameters"] = m?.NonEmbeddingParameters;
+            values["final_test_loss"] = Nullable(m?.FinalTestLoss);
+            values["final_train_loss"] = Nullable(m?.FinalTrainLoss);
+            values["exact_flops"] = m?.ExactFlops;
+            values["six_nd"] = m?.SixNd;
+            values["six_nd_non_embedding"] = m?.SixNdNonEmbedding;
+            values["entropy_rate"] = Nullable(m?.EntropyRate);
+            values["wall_seconds"] = m?.WallSeconds;
+            values["tokens_per_second"] = m?.TokensPerSecond;
+        }
+        else if (config is KnnRunConfig k)
+        {
+            var m = outcome.Knn;
+            values["x"] = k.X;
+            values["final_test_loss"] = Nullable(m?.Loss);
+            values["train_size"] = m?.TrainSize;
+            values["test_size"] = m?.TestSize;
+            values["wall_seconds"] = m?.WallSeconds;
+        }
+        else throw new ArgumentException($"the store has no columns for a {config.GetType().Name}");
+
         lock (_writeLock)
         {
             using var tx = _connection.BeginTransaction();
@@ -95,36 +197,9 @@ public sealed class ResultsStore : IDisposable
                 del.Parameters.AddWithValue("$id", config.Id);
                 del.ExecuteNonQuery();
             }
-            using (var cmd = Command("""
-                INSERT OR REPLACE INTO runs VALUES ($id, $sweep, $status, $reason, $layers, $width, $tokens, $lr, $seed, $param,
-                    $parameters, $nonEmb, $test, $train, $flops, $sixNd, $sixNdNe, $entropy, $wall, $tps, $config, $record, $updated)
-                """, tx))
+            using (var cmd = Command($"INSERT OR REPLACE INTO runs ({string.Join(", ", values.Keys)}) VALUES ({string.Join(", ", values.Keys.Select(k => "$" + k))})", tx))
             {
-                var m = outcome.Metrics;
-                var p = cmd.Parameters;
-                p.AddWithValue("$id", config.Id);
-                p.AddWithValue("$sweep", sweep);
-                p.AddWithValue("$status", outcome.Status.ToString().ToLowerInvariant());
-                p.AddWithValue("$reason", (object?)outcome.Reason ?? DBNull.Value);
-                p.AddWithValue("$layers", config.Layers);
-                p.AddWithValue("$width", config.Width);
-                p.AddWithValue("$tokens", config.Tokens);
-                p.AddWithValue("$lr", config.LearningRate);
-                p.AddWithValue("$seed", (long)config.Seed);
-                p.AddWithValue("$param", config.Param);
-                p.AddWithValue("$parameters", (object?)m?.Parameters ?? DBNull.Value);
-                p.AddWithValue("$nonEmb", (object?)m?.NonEmbeddingParameters ?? DBNull.Value);
-                p.AddWithValue("$test", Nullable(m?.FinalTestLoss));
-                p.AddWithValue("$train", Nullable(m?.FinalTrainLoss));
-                p.AddWithValue("$flops", (object?)m?.ExactFlops ?? DBNull.Value);
-                p.AddWithValue("$sixNd", (object?)m?.SixNd ?? DBNull.Value);
-                p.AddWithValue("$sixNdNe", (object?)m?.SixNdNonEmbedding ?? DBNull.Value);
-                p.AddWithValue("$entropy", Nullable(m?.EntropyRate));
-                p.AddWithValue("$wall", (object?)m?.WallSeconds ?? DBNull.Value);
-                p.AddWithValue("$tps", (object?)m?.TokensPerSecond ?? DBNull.Value);
-                p.AddWithValue("$config", config.CanonicalJson);
-                p.AddWithValue("$record", (object?)outcome.RecordJson ?? DBNull.Value);
-                p.AddWithValue("$updated", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+                foreach (var (name, value) in values) cmd.Parameters.AddWithValue("$" + name, value ?? DBNull.Value);
                 cmd.ExecuteNonQuery();
             }
             foreach (var point in outcome.Curve)
@@ -141,11 +216,16 @@ public sealed class ResultsStore : IDisposable
         }
     }
 
-    /// <summary>Every run row as column → value (NULL as null), ordered by sweep, layers, width, tokens, lr, seed.</summary>
+    /// <summary>Every row of a table or view (runs, best_runs, curve_points, knn_runs) as column → value (NULL as null), in a fixed order.</summary>
     public List<Dictionary<string, object?>> Rows(string table = "runs")
     {
-        if (table is not ("runs" or "best_runs" or "curve_points")) throw new ArgumentException($"no table '{table}'");
-        var order = table == "curve_points" ? "run_id, step" : "sweep, layers, width, tokens, learning_rate, seed, id";
+        if (table is not ("runs" or "best_runs" or "curve_points" or "knn_runs")) throw new ArgumentException($"no table '{table}'");
+        var order = table switch
+        {
+            "curve_points" => "run_id, step",
+            "knn_runs" => "sweep, kind, x, seed, id",
+            _ => "sweep, kind, layers, width, tokens, learning_rate, x, seed, id",
+        };
         using var cmd = Command($"SELECT * FROM {table} ORDER BY {order}");
         using var reader = cmd.ExecuteReader();
         var rows = new List<Dictionary<string, object?>>();
@@ -172,7 +252,9 @@ public sealed class ResultsStore : IDisposable
                 using var tx = _connection.BeginTransaction();
                 const string better = "(o.status IN ('done','diverged') OR NOT EXISTS (SELECT 1 FROM main.runs m WHERE m.id = o.id))";
                 Exec($"DELETE FROM main.curve_points WHERE run_id IN (SELECT o.id FROM other.runs o WHERE {better})", tx);
-                int merged = Exec($"INSERT OR REPLACE INTO main.runs SELECT * FROM other.runs o WHERE {better}", tx);
+                // By name, not position: a shard store written by an older build (schema 0) lacks the k-NN columns.
+                var columns = string.Join(", ", OtherRunsColumns(tx));
+                int merged = Exec($"INSERT OR REPLACE INTO main.runs ({columns}) SELECT {columns} FROM other.runs o WHERE {better}", tx);
                 Exec("""
                     INSERT OR IGNORE INTO main.curve_points SELECT c.* FROM other.curve_points c
                     WHERE NOT EXISTS (SELECT 1 FROM main.curve_points m WHERE m.run_id = c.run_id);
@@ -236,6 +318,22 @@ public sealed class ResultsStore : IDisposable
         cmd.CommandText = sql;
         cmd.Transaction = tx;
         return cmd;
+    }
+
+    private List<string> OtherRunsColumns(SqliteTransaction tx)
+    {
+        using var cmd = Command("SELECT name FROM pragma_table_info('runs', 'other')", tx);
+        using var reader = cmd.ExecuteReader();
+        var columns = new List<string>();
+        while (reader.Read()) columns.Add(reader.GetString(0));
+        if (columns.Count == 0) throw new UserInputException("the file to merge has no runs table (is it a results store?)");
+        return columns;
+    }
+
+    private long Scalar(string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = Command(sql, tx);
+        return Convert.ToInt64(cmd.ExecuteScalar());
     }
 
     private int Exec(string sql, SqliteTransaction tx)

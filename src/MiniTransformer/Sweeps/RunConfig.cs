@@ -28,9 +28,9 @@ public sealed record RunConfig(
     double WarmupFraction,
     double WeightDecay,
     double? GradClip,
-    string Backend)
+    string Backend) : ISweepRun
 {
-    private static readonly JsonSerializerOptions Canonical = new(Json.Options) { WriteIndented = false };
+    internal static readonly JsonSerializerOptions Canonical = new(Json.Options) { WriteIndented = false };
 
     /// <summary>The canonical JSON the id is computed from (property order is declaration order).</summary>
     [JsonIgnore]
@@ -38,5 +38,16 @@ public sealed record RunConfig(
 
     /// <summary>First 16 hex digits of SHA-256 of <see cref="CanonicalJson"/>.</summary>
     [JsonIgnore]
-    public string Id => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalJson)))[..16];
+    public string Id => HashId(CanonicalJson);
+
+    [JsonIgnore]
+    public string Kind => DataSpec.GraphWalks;
+
+    [JsonIgnore]
+    public double EstimatedCost => SweepPlan.EstimatedCost(this);
+
+    public string Describe() => $"L{Layers} d{Width} D={Tokens:N0} lr={LearningRate:G3} seed={Seed}";
+
+    /// <summary>First 16 hex digits of SHA-256 of a canonical JSON text: the run id convention of every run kind.</summary>
+    public static string HashId(string canonicalJson) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson)))[..16];
 }

@@ -20,16 +20,36 @@ public sealed record RunMetrics(
     double WallSeconds,
     double TokensPerSecond);
 
-/// <summary>What executing one <see cref="RunConfig"/> produced: status, metrics, curve, and the full run record JSON.</summary>
+/// <summary>
+/// The numbers of one k-NN measurement: x (expected training-set size 𝒟, or degrees of freedom N), the held-out MSE,
+/// the training and test sites actually used, and the experiment's own extras (sampling rate; break rank, clusters
+/// trained, median examples per degree of freedom).
+/// </summary>
+public sealed record KnnMetrics(
+    double X,
+    double Loss,
+    long TrainSize,
+    long TestSize,
+    double WallSeconds,
+    double? Rate = null,
+    double? KBreak = null,
+    int? ClustersTrained = null,
+    double? ExamplesPerDofMedian = null);
+
+/// <summary>What executing one run produced: status, metrics (transformer runs) or k-NN metrics, curve, and the full run record JSON.</summary>
 public sealed record RunOutcome(
     RunStatus Status,
     string? Reason,
     RunMetrics? Metrics,
     IReadOnlyList<CurvePoint> Curve,
-    string? RecordJson);
+    string? RecordJson,
+    KnnMetrics? Knn = null);
 
 /// <summary>Executes one run to completion (or divergence/failure). Implementations must be safe to call from several threads.</summary>
-public interface IRunExecutor
+public interface IRunExecutor<in TRun> where TRun : ISweepRun
 {
-    RunOutcome Execute(RunConfig config, int threads, CancellationToken cancellation);
+    RunOutcome Execute(TRun config, int threads, CancellationToken cancellation);
 }
+
+/// <summary>Executes transformer runs.</summary>
+public interface IRunExecutor : IRunExecutor<RunConfig>;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MiniTransformer.Sweeps;
 
 /// <summary>Progress of a sweep as the executor reports it after every finished run.</summary>
-public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConfig? LastRun, RunOutcome? LastOutcome, TimeSpan Elapsed,
+public sealed record SweepProgress(int Total, int Finished, int Skipped, ISweepRun? LastRun, RunOutcome? LastOutcome, TimeSpan Elapsed,
     double CostDone = 0, double CostLeft = 0, TimeSpan ProcessorTime = default)
 {
     /// <summary>
@@ -14,7 +14,7 @@ public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConf
 
     /// <summary>
     /// Remaining time, extrapolated from the runs finished in this process by their estimated cost
-    /// (<see cref="SweepPlan.EstimatedCost"/>): runs differ in cost by orders of magnitude and the cheap ones go first.
+    /// (<see cref="ISweepRun.EstimatedCost"/>): runs differ in cost by orders of magnitude and the cheap ones go first.
     /// </summary>
     public TimeSpan? Eta => CostDone > 0 && Total > Finished ? Elapsed * (CostLeft / CostDone) : null;
 }
@@ -26,15 +26,15 @@ public sealed record SweepProgress(int Total, int Finished, int Skipped, RunConf
 /// </summary>
 public static class SweepExecutor
 {
-    public static SweepProgress Run(
-        string sweep, IReadOnlyList<RunConfig> runs, ResultsStore store, IRunExecutor executor,
-        int workers, Action<SweepProgress>? progress = null, CancellationToken cancellation = default)
+    public static SweepProgress Run<TRun>(
+        string sweep, IReadOnlyList<TRun> runs, ResultsStore store, IRunExecutor<TRun> executor,
+        int workers, Action<SweepProgress>? progress = null, CancellationToken cancellation = default) where TRun : ISweepRun
     {
         if (workers < 1) throw new UserInputException("--workers must be at least 1");
         var finished = store.FinishedIds();
         var todo = runs.Where(r => !finished.Contains(r.Id)).ToList();
         int skipped = runs.Count - todo.Count, done = skipped;
-        double costDone = 0, costLeft = todo.Sum(SweepPlan.EstimatedCost);
+        double costDone = 0, costLeft = todo.Sum(r => r.EstimatedCost);
         int threadsPerRun = Math.Max(1, Environment.ProcessorCount / Math.Min(workers, Math.Max(1, todo.Count)));
         var clock = Stopwatch.StartNew();
         var processorTimeAtStart = Process.GetCurrentProcess().TotalProcessorTime;
@@ -64,8 +64,8 @@ public static class SweepExecutor
             lock (gate)
             {
                 done++;
-                costDone += SweepPlan.EstimatedCost(config);
-                costLeft -= SweepPlan.EstimatedCost(config);
+                costDone += config.EstimatedCost;
+                costLeft -= config.EstimatedCost;
                 last = new SweepProgress(runs.Count, done, skipped, config, outcome, clock.Elapsed, costDone, costLeft,
                     Process.GetCurrentProcess().TotalProcessorTime - processorTimeAtStart);
                 progress?.Invoke(last);

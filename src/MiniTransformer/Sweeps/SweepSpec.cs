@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MiniTransformer.Data.Graphs;
 
 namespace MiniTransformer.Sweeps;
@@ -30,17 +31,35 @@ public sealed record SweepSpec
     public double WeightDecay { get; init; } = 0.01;
     public double? GradClip { get; init; } = 1.0;
     public string Backend { get; init; } = "cpu";
+
+    /// <summary>The k-NN experiments of a <c>percolation_knn</c> sweep (SCIENCE.md Program B); absent for transformer sweeps.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public KnnSpec? Knn { get; init; }
+
+    /// <summary>Whether this sweep measures k-NN regression on percolation clusters rather than training transformers.</summary>
+    [JsonIgnore]
+    public bool IsKnn => Data.Kind == DataSpec.PercolationKnn;
 }
 
-/// <summary>Where the tokens come from. Only graph random walks exist so far (SCIENCE.md Program A).</summary>
+/// <summary>
+/// Where the data comes from: graph random walks for transformer runs (SCIENCE.md Program A), or percolation clusters
+/// for k-NN runs (Program B; <see cref="Percolation"/>, and the sweep's <see cref="SweepSpec.Knn"/> section).
+/// </summary>
 public sealed record DataSpec
 {
-    public string Kind { get; init; } = "graph_walks";
+    public const string GraphWalks = "graph_walks";
+    public const string PercolationKnn = "percolation_knn";
+
+    public string Kind { get; init; } = GraphWalks;
     public GraphSpec Graph { get; init; } = new(GraphSpec.ErGnm, 512, Edges: 2_048, Seed: 1);
     public int SequenceLength { get; init; } = 50;
 
     /// <summary>Held-out tokens, sampled from a walk range disjoint from every training range.</summary>
     public long TestTokens { get; init; } = 50_000;
+
+    /// <summary>The cluster generator of a <c>percolation_knn</c> sweep. Left out of the JSON when null, so transformer run ids do not change.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PercolationDataSpec? Percolation { get; init; }
 }
 
 /// <summary>The model axes of the grid: every (layers, width) pair is swept.</summary>

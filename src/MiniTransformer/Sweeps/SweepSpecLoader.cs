@@ -33,16 +33,35 @@ public static class SweepSpecLoader
             throw new UserInputException($"{source}: malformed sweep spec{field}: {e.Message.Split('\n')[0]}");
         }
         if (spec is null) throw new UserInputException($"{source}: the sweep spec is empty");
+        if (spec.IsKnn) KnnSpecValidator.RejectTransformerFields(json);
         Validate(spec);
         return spec;
     }
+
+    /// <summary>
+    /// The spec as JSON that <see cref="Parse"/> reads back to the same spec (DIR/spec.json). A k-NN spec is written
+    /// without the transformer fields, which its parser rejects.
+    /// </summary>
+    public static string Serialize(SweepSpec spec) => spec.IsKnn
+        ? JsonSerializer.Serialize(new { spec.Name, Data = new { spec.Data.Kind, spec.Data.Percolation }, spec.Knn, spec.Seeds, spec.Backend }, WithoutNulls)
+        : Json.Serialize(spec);
+
+    private static readonly JsonSerializerOptions WithoutNulls = new(Json.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>Throws a <see cref="UserInputException"/> naming the first invalid field.</summary>
     public static void Validate(SweepSpec s)
     {
         Check(!string.IsNullOrWhiteSpace(s.Name) && s.Name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.'),
             "name", "must be a non-empty name of letters, digits, '-', '_' or '.'");
-        Check(s.Data.Kind == "graph_walks", "data.kind", $"'{s.Data.Kind}' is not a known data kind (graph_walks)");
+        Check(s.Data.Kind is DataSpec.GraphWalks or DataSpec.PercolationKnn, "data.kind",
+            $"'{s.Data.Kind}' is not a known data kind ({DataSpec.GraphWalks}, {DataSpec.PercolationKnn})");
+        if (s.IsKnn)
+        {
+            KnnSpecValidator.Validate(s);
+            return;
+        }
+        Check(s.Data.Percolation is null, "data.percolation", $"applies only to data.kind '{DataSpec.PercolationKnn}'");
+        Check(s.Knn is null, "knn", $"applies only to data.kind '{DataSpec.PercolationKnn}'");
         ValidateGraph(s.Data.Graph);
         Check(s.Data.SequenceLength >= 2, "data.sequence_length", "must be at least 2");
         Check(s.Data.TestTokens >= s.Data.SequenceLength, "data.test_tokens", "must hold at least one sequence");
@@ -77,7 +96,7 @@ public static class SweepSpecLoader
     /// Whether the compute layer knows the backend name (one list of names: <see cref="Backends.Parse"/>), written in
     /// its canonical lower-case form — the name is part of each run's content id.
     /// </summary>
-    private static bool IsBackendName(string name)
+    internal static bool IsBackendName(string name)
     {
         try
         {
@@ -110,7 +129,7 @@ public static class SweepSpecLoader
     private static void NonEmptyPositive(long[] values, string field) =>
         Check(values.Length > 0 && values.All(v => v > 0) && values.Distinct().Count() == values.Length, field, "must be a non-empty list of distinct positive integers");
 
-    private static void Check(bool ok, string field, string problem)
+    internal static void Check(bool ok, string field, string problem)
     {
         if (!ok) throw new UserInputException($"spec field '{field}': {problem}");
     }

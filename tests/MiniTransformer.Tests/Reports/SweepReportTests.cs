@@ -132,7 +132,10 @@ public sealed class SweepReportTests(SyntheticReport report) : IClassFixture<Syn
     }
 
     [Fact]
-    public void RendersInHeadlessChromiumWithoutConsoleErrors()
+    public void RendersInHeadlessChromiumWithoutConsoleErrors() => AssertRendersInChromium(Path.Combine(report.Directory, "report.html"));
+
+    /// <summary>Loads a report in headless Chromium: a PNG screenshot is written beside it and the console stays silent.</summary>
+    internal static void AssertRendersInChromium(string htmlPath)
     {
         const string chromium = "/usr/bin/chromium";
         if (!File.Exists(chromium))
@@ -141,7 +144,7 @@ public sealed class SweepReportTests(SyntheticReport report) : IClassFixture<Syn
             Assert.Skip($"{chromium} is not installed (Debian package 'chromium'); set MT_REQUIRE_CHROMIUM=1 to make this a failure");
         }
         var profile = System.IO.Directory.CreateTempSubdirectory("mt-chromium-").FullName;
-        var png = Path.Combine(report.Directory, "report.png");
+        var png = Path.ChangeExtension(htmlPath, ".png");
         try
         {
             var start = new ProcessStartInfo(chromium)
@@ -150,7 +153,7 @@ public sealed class SweepReportTests(SyntheticReport report) : IClassFixture<Syn
             };
             foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                         $"--screenshot={png}", "--window-size=1400,2400", new Uri(Path.Combine(report.Directory, "report.html")).AbsoluteUri })
+                         $"--screenshot={png}", "--window-size=1400,2400", new Uri(htmlPath).AbsoluteUri })
                 start.ArgumentList.Add(arg);
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();

@@ -99,6 +99,7 @@ public sealed class Plot(string id, string title, string xLabel, string yLabel, 
         var e = new XElement("polyline", new XAttribute("class", "line"), new XAttribute("points", string.Join(' ', pts)),
             new XAttribute("fill", "none"), new XAttribute("stroke", line.Color), new XAttribute("stroke-width", "2"));
         if (line.Dashed) e.Add(new XAttribute("stroke-dasharray", "6 4"));
+        if (line.Role is { } role) e.Add(new XAttribute("data-role", role));
         yield return e;
     }
 

@@ -8,7 +8,8 @@ public abstract record PlotSeries(string? Label, string Color);
 
 public sealed record ScatterSeries(string? Label, string Color, MarkerShape Marker, IReadOnlyList<PlotPoint> Points) : PlotSeries(Label, Color);
 
-public sealed record LineSeries(string? Label, string Color, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false) : PlotSeries(Label, Color);
+/// <param name="Role">Written as the polyline's data-role (e.g. "theory-data"), so readers of the SVG find a curve by what it is.</param>
+public sealed record LineSeries(string? Label, string Color, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false, string? Role = null) : PlotSeries(Label, Color);
 
 /// <summary>A shaded region between two curves over the same x (a confidence band).</summary>
 public sealed record BandSeries(string? Label, string Color, IReadOnlyList<double> X, IReadOnlyList<double> Low, IReadOnlyList<double> High) : PlotSeries(Label, Color);
