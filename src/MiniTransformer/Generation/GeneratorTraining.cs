@@ -30,14 +30,15 @@ public static class GeneratorTraining
 {
     /// <summary>
     /// Training options for a generator of <paramref name="layers"/> layers and <paramref name="width"/> on the token
-    /// file <paramref name="trainPath"/> (vocabulary and context from its sidecar): μP, rotary positions, tied
-    /// embeddings, cosine schedule with 2% warm-up, clipping at 1.
+    /// file <paramref name="trainPath"/> (vocabulary from its sidecar; context = its sequence length − 1, as every sequence
+    /// of S tokens is S − 1 predictions): μP, rotary positions, tied embeddings, cosine schedule with 2% warm-up,
+    /// clipping at 1.
     /// </summary>
     public static TrainingOptions Options(string trainPath, int layers, int width, int batchSize, long tokens, float learningRate, ulong seed)
     {
         if (!File.Exists(trainPath)) throw new UserInputException($"token file '{trainPath}' does not exist");
         var sidecar = TokenFile.ReadSidecar(trainPath);
-        var model = new GptConfig(sidecar.VocabSize, sidecar.SequenceLength, layers, width);
+        var model = new GptConfig(sidecar.VocabSize, sidecar.SequenceLength - 1, layers, width);
         return new TrainingOptions(model, batchSize, tokens, learningRate, seed, new AdamWSettings(), ClipNorm: 1f).Validate();
     }
 
