@@ -70,6 +70,9 @@ public sealed class TransformerSampler : ISequenceSampler, IDisposable
         var nlp = new double[b];
         var logits = new float[(long)b * v];
         var step = new int[b];
+        int k = Math.Max(1, options.TopK);
+        var weights = new float[(long)b * v];            // per-row scratch, so rows never share state
+        var heaps = new (float, int)[(long)b * k];
         for (int start = 0; start < n; start += b)
         {
             int rows = Math.Min(b, n - start);
@@ -82,18 +85,14 @@ public sealed class TransformerSampler : ISequenceSampler, IDisposable
                 for (int i = 0; i < b; i++) step[i] = batchTokens[(long)i * length + t];
                 Backend.Download(decoder.Step(step), logits);
                 long sequence0 = firstSequenceIndex + start;
-                Parallel.For(0, rows, _hostParallel,
-                    () => (new float[v], new (float, int)[Math.Max(1, options.TopK)]),
-                    (i, _, scratch) =>
-                    {
-                        var (r0, r1, _, _) = Philox.Draw(seed, (ulong)(sequence0 + i), (ulong)(t + 1));
-                        int next = NextTokenDistribution.Draw(logits.AsSpan(i * v, v), options, Philox.ToUnitDouble(r0, r1),
-                            scratch.Item1, scratch.Item2, out double minusLnP);
-                        batchTokens[(long)i * length + t + 1] = next;
-                        nlp[i] += minusLnP;
-                        return scratch;
-                    },
-                    _ => { });
+                Parallel.For(0, rows, _hostParallel, i =>
+                {
+                    var (r0, r1, _, _) = Philox.Draw(seed, (ulong)(sequence0 + i), (ulong)(t + 1));
+                    int next = NextTokenDistribution.Draw(logits.AsSpan(i * v, v), options, Philox.ToUnitDouble(r0, r1),
+                        weights.AsSpan(i * v, v), heaps.AsSpan(i * k, k), out double minusLnP);
+                    batchTokens[(long)i * length + t + 1] = next;
+                    nlp[i] += minusLnP;
+                });
             }
             batchTokens.AsSpan(0, rows * length).CopyTo(tokens.Slice(start * length, rows * length));
             nlp.AsSpan(0, rows).CopyTo(negLogProb.Slice(start, rows));

@@ -50,7 +50,8 @@ public sealed unsafe partial class CpuBackend
             long b = bh / heads; int h = (int)(bh % heads);
             float* q = p + b * 3 * channels + h * headSize;
             float* keys = kc + bh * capacity * headSize, values = vc + bh * capacity * headSize;
-            float[] weights = new float[length];
+            // Weights on the stack up to 4,096 positions (16 KB), the heap beyond.
+            Span<float> weights = length <= 4096 ? stackalloc float[length] : new float[length];
             fixed (float* w = weights)
             {
                 float max = float.NegativeInfinity;
