@@ -304,6 +304,58 @@ public abstract class ComputeBackend : IDisposable
     protected abstract void SplitSequencesCore(DeviceSlice<int> inputs, DeviceSlice<int> targets, DeviceSlice<int> sequences, int count, int length);
     protected abstract void SampleWalksCore(DeviceSlice<int> tokens, DeviceWalkTables tables, int length, long firstWalk, int count, ulong seed);
 
+    // ---- incremental decoding (one new token per sequence, keys and values cached per layer) -----------------
+
+    /// <summary>
+    /// Rotary embedding of one new token per sequence at <paramref name="position"/>, in place on the q and k parts of
+    /// qkv [B, 3, NH, HS]: the same rotation <see cref="Rope"/> applies to token t = position of a full sequence.
+    /// </summary>
+    public void RopeAt(DeviceSlice<float> qkv, int batch, int heads, int headSize, int position, float theta)
+    {
+        if (headSize % 2 != 0) throw new ArgumentException("rotary embeddings need an even head size");
+        if (position < 0) throw new ArgumentException($"position {position} must be ≥ 0");
+        Require(qkv, 3L * batch * heads * headSize, nameof(qkv));
+        var t = Begin(); RopeAtCore(qkv, batch, heads, headSize, position, theta);
+        End("rope_at", OpCosts.Rope(batch, 1, heads, headSize), t);
+    }
+
+    /// <summary>
+    /// Copies the k and v of each sequence's new token (qkv [B, 3, NH, HS]) into row <paramref name="position"/> of the
+    /// per-layer caches kCache and vCache, each [B, NH, capacity, HS] (keys of one head contiguous in time).
+    /// </summary>
+    public void KvCacheAppend(DeviceSlice<float> kCache, DeviceSlice<float> vCache, DeviceSlice<float> qkv,
+        int batch, int heads, int headSize, int capacity, int position)
+    {
+        if (position < 0 || position >= capacity) throw new ArgumentException($"position {position} is outside a cache of {capacity}");
+        long cache = (long)batch * heads * capacity * headSize;
+        Require(kCache, cache, nameof(kCache)); Require(vCache, cache, nameof(vCache));
+        Require(qkv, 3L * batch * heads * headSize, nameof(qkv));
+        var t = Begin(); KvCacheAppendCore(kCache, vCache, qkv, batch, heads, headSize, capacity, position);
+        End("kv_cache_append", OpCosts.KvCacheAppend(batch, heads, headSize), t);
+    }
+
+    /// <summary>
+    /// Single-query attention of each sequence's new token over its cached keys and values 0 … length − 1:
+    /// output[b, h·HS + d] = Σ_t softmax_t(scale·q·k_t)·v_t[d], with q from qkv [B, 3, NH, HS] and the caches
+    /// [B, NH, capacity, HS] — row t of the causal <see cref="AttentionForward"/> when length = t + 1.
+    /// </summary>
+    public void AttentionDecode(DeviceSlice<float> output, DeviceSlice<float> qkv, DeviceSlice<float> kCache,
+        DeviceSlice<float> vCache, int batch, int heads, int headSize, int capacity, int length, float scale)
+    {
+        if (length < 1 || length > capacity) throw new ArgumentException($"attention length {length} must be in [1, {capacity}]");
+        long cache = (long)batch * heads * capacity * headSize;
+        Require(output, (long)batch * heads * headSize, nameof(output)); Require(qkv, 3L * batch * heads * headSize, nameof(qkv));
+        Require(kCache, cache, nameof(kCache)); Require(vCache, cache, nameof(vCache));
+        var t = Begin(); AttentionDecodeCore(output, qkv, kCache, vCache, batch, heads, headSize, capacity, length, scale);
+        End("attention_decode", OpCosts.AttentionDecode(batch, heads, headSize, length), t);
+    }
+
+    protected abstract void RopeAtCore(DeviceSlice<float> qkv, int batch, int heads, int headSize, int position, float theta);
+    protected abstract void KvCacheAppendCore(DeviceSlice<float> kCache, DeviceSlice<float> vCache, DeviceSlice<float> qkv,
+        int batch, int heads, int headSize, int capacity, int position);
+    protected abstract void AttentionDecodeCore(DeviceSlice<float> output, DeviceSlice<float> qkv, DeviceSlice<float> kCache,
+        DeviceSlice<float> vCache, int batch, int heads, int headSize, int capacity, int length, float scale);
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
     // ---- accounting and checks -----------------------------------------------------------------------------

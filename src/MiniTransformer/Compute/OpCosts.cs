@@ -143,4 +143,25 @@ public static class OpCosts
     /// <summary>No arithmetic; reads every token once and writes each of the two halves once.</summary>
     public static OpCost SplitSequences(long count, long length) =>
         new(0, F * count * length, F * 2 * count * (length - 1));
+
+    /// <summary>Copies one token's k and v per sequence into the caches: no arithmetic.</summary>
+    public static OpCost KvCacheAppend(long batch, long heads, long headSize)
+    {
+        long n = 2 * batch * heads * headSize;
+        return new(0, F * n, F * n);
+    }
+
+    /// <summary>
+    /// Single-query attention per (sequence, head) over <paramref name="length"/> cached keys: per key a score dot
+    /// product (2·HS), scale, max, exp(x − max) (2), sum, normalise (6) and its share of att·V (2·HS) — the causal
+    /// forward's per-pair count — plus one reciprocal of the sum. Reads q and the visible cache rows, writes the output.
+    /// </summary>
+    public static OpCost AttentionDecode(long batch, long heads, long headSize, long length)
+    {
+        long pairs = batch * heads * length;
+        long channels = batch * heads * headSize;
+        return new(pairs * (4 * headSize + 6) + batch * heads,
+            F * (channels + 2 * pairs * headSize),
+            F * channels);
+    }
 }

@@ -45,6 +45,8 @@ public sealed class GraphWalkData
         return count == Nodes;
     }
 
+    public bool HasEdge(int u, int v) => _adjacency[u].Contains(v);
+
     public double EntropyRate => _adjacency.Sum(a => a.Count == 0 ? 0 : a.Count / (2.0 * Edges) * Math.Log(a.Count));
 
     /// <summary>Walk w of the stream (seed): start ∝ degree, then a uniform neighbour each step.</summary>

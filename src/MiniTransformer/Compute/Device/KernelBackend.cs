@@ -196,6 +196,27 @@ public abstract class KernelBackend : ComputeBackend
         base.Dispose();
     }
 
+    protected override void RopeAtCore(DeviceSlice<float> qkv, int batch, int heads, int headSize, int position, float theta)
+    {
+        // Table rows do not depend on its length: a power-of-two table serves every position below it (few tables, same floats).
+        var (cos, sin) = RopeTable((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(position + 1, 64)), headSize, theta);
+        Launch("decode.cl", "rope_at", Covering((long)batch * heads * headSize), new KernelArgs().Buffer(qkv).Buffer(cos.All).Buffer(sin.All)
+            .Int(batch).Int(heads).Int(headSize).Int(position));
+    }
+
+    protected override void KvCacheAppendCore(DeviceSlice<float> kCache, DeviceSlice<float> vCache, DeviceSlice<float> qkv,
+        int batch, int heads, int headSize, int capacity, int position) =>
+        Launch("decode.cl", "kv_append", Covering((long)batch * heads * headSize), new KernelArgs().Buffer(kCache).Buffer(vCache)
+            .Buffer(qkv).Int(batch).Int(heads).Int(headSize).Int(capacity).Int(position));
+
+    protected override void AttentionDecodeCore(DeviceSlice<float> output, DeviceSlice<float> qkv, DeviceSlice<float> kCache,
+        DeviceSlice<float> vCache, int batch, int heads, int headSize, int capacity, int length, float scale)
+    {
+        var scores = Scratch("attention_decode_scores", (long)batch * heads * capacity);
+        Launch("decode.cl", "attention_decode", LaunchShape.Linear(batch * heads, RowGroup), new KernelArgs().Buffer(output).Buffer(qkv)
+            .Buffer(kCache).Buffer(vCache).Buffer(scores).Int(heads).Int(headSize).Int(capacity).Int(length).Float(scale));
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private static int Groups(long items, int perGroup)
