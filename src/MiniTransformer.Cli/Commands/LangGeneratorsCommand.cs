@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MiniTransformer.Generation;
 using MiniTransformer.IO;
 using MiniTransformer.Language;
 
@@ -66,7 +67,22 @@ public static class LangGeneratorsCommand
                     return 0;
                 default:
                     if (parse.GetResult(alpha) is { Implicit: false }) throw new UserInputException("--alpha applies to --kind bigram, not transformer");
-                    throw new UserInputException("--kind transformer is not available in this build yet (its KV-cache sampler lands separately); use --kind bigram");
+                    if (parse.GetValue(tokens) is not { } d) throw new UserInputException("--kind transformer needs --tokens (training tokens D)");
+                    if (parse.GetValue(lr) is not { } rate) throw new UserInputException("--kind transformer needs --lr (peak learning rate)");
+                    string trainPath = parse.GetValue(data)!;
+                    var defaults = GeneratorTraining.Options(trainPath, parse.GetValue(model.Layers), parse.GetValue(model.Width), parse.GetValue(batch), d, rate, parse.GetValue(seed));
+                    var options = (defaults with { Model = model.Read(parse, defaults.Model.VocabSize, defaults.Model.SequenceLength) }).Validate();
+                    using (var computeBackend = TrainCommand.CreateBackend(parse.GetValue(backend), parse.GetValue(threads)))
+                    {
+                        var file = TransformerGeneratorFile.Train(computeBackend, options, trainPath, parse.GetValue(test), outPath, overwrite);
+                        if (parse.GetValue(CommonOptions.Json))
+                            writer.WriteLine(Json.Serialize(new { File = Path.GetFullPath(outPath), Checkpoint = TransformerGeneratorFile.CheckpointPathFor(outPath), Generator = file with { UnigramCounts = [] } }));
+                        else
+                            writer.WriteLine($"wrote {outPath} (+ {Path.GetFileName(TransformerGeneratorFile.CheckpointPathFor(outPath))}): transformer, {file.Layers} layers × width {file.Width}, " +
+                                             $"{file.Parameters:N0} parameters, {file.Tokens:N0} tokens in {file.Steps:N0} steps ({file.WallSeconds:F1} s); " +
+                                             $"train loss {file.TrainLossNats:F4}" + (file.TestLossNats is { } tl ? $", test loss {tl:F4} nats/token" : ""));
+                    }
+                    return 0;
             }
         });
         return command;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MiniTransformer.Compute;
 using MiniTransformer.Data;
 using MiniTransformer.IO;
 using MiniTransformer.Language;
@@ -22,11 +23,13 @@ public static class LangSampleCommand
         var seed = CommonOptions.Seed();
         var firstSequence = new Option<long>("--first-sequence") { Description = "Index of the first sequence: disjoint ranges of one seed give disjoint samples (e.g. a test set)", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Sampling threads, 0 = all processors (the output does not depend on it)", DefaultValueFactory = _ => 0 };
+        var backend = CommonOptions.Backend();
+        var batch = new Option<int>("--batch") { Description = "transformer: sequences decoded together (the output does not depend on it)", DefaultValueFactory = _ => 64 };
         var output = new Option<string>("--out") { Description = "Token file to write (.bin uint32 tokens + .json sidecar)", Required = true };
         var force = CommonOptions.Force();
         var command = new Command("sample", "Sample sequences from a generator into a token file whose sidecar carries the Monte-Carlo entropy floor")
         {
-            generator, count, tokens, length, temperature, topK, seed, firstSequence, threads, output, force,
+            generator, count, tokens, length, temperature, topK, seed, firstSequence, threads, backend, batch, output, force,
         };
         command.SetAction(parse =>
         {
@@ -43,10 +46,23 @@ public static class LangSampleCommand
             AtomicFile.EnsureWritable(outPath, overwrite);
             AtomicFile.EnsureWritable(TokenFile.SidecarPath(outPath), overwrite);
 
-            var opened = GeneratorFile.Open(parse.GetValue(generator)!, threadCount);
-            var spec = new LanguageSampling.Spec(c ?? ((n ?? 1_000_000) + t - 1) / t, t,
-                new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK)), parse.GetValue(seed), parse.GetValue(firstSequence));
-            var sidecar = LanguageSampling.Generate(opened.Sampler, opened.FirstTokenCounts, opened.Description, spec, outPath, overwrite);
+            int batchSize = parse.GetValue(batch);
+            if (batchSize < 1) throw new UserInputException($"--batch must be positive (got {batchSize})");
+            ComputeBackend? computeBackend = null; // made only for a transformer generator
+            GeneratorFile.Opened opened;
+            TokenSidecar sidecar;
+            LanguageSampling.Spec spec;
+            try
+            {
+                using (opened = GeneratorFile.Open(parse.GetValue(generator)!, threadCount,
+                           () => computeBackend = TrainCommand.CreateBackend(parse.GetValue(backend), threadCount), batchSize))
+                {
+                    spec = new LanguageSampling.Spec(c ?? ((n ?? 1_000_000) + t - 1) / t, t,
+                        new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK)), parse.GetValue(seed), parse.GetValue(firstSequence));
+                    sidecar = LanguageSampling.Generate(opened.Sampler, opened.FirstTokenCounts, opened.Description, spec, outPath, overwrite);
+                }
+            }
+            finally { computeBackend?.Dispose(); }
 
             var writer = parse.InvocationConfiguration.Output;
             if (parse.GetValue(CommonOptions.Json))
