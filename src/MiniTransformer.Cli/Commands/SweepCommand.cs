@@ -22,11 +22,12 @@ public static class SweepCommand
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (\"i/n\") of the grid, into its own store, e.g. one Slurm array task" };
         var backend = new Option<string?>("--backend") { Description = "Run every run on this backend (cpu, opencl, cuda) instead of the spec's" };
         var noReport = new Option<bool>("--no-report") { Description = "Skip the fits and the HTML/Markdown report after the runs" };
+        var corpus = new Option<string?>("--corpus") { Description = "language_ladder sweeps: the corpus (a UTF-8 text file or a directory of them), replacing the spec's ladder.corpus" };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples of the fitted exponents' confidence intervals", DefaultValueFactory = _ => 4000 };
 
         var command = new Command("sweep", "Run a grid of training runs (resumable, shardable) into a SQLite results store; no arguments: the quick preset")
         {
-            preset, spec, output, workers, shard, backend, noReport, bootstrap,
+            preset, spec, output, workers, shard, backend, noReport, bootstrap, corpus,
         };
         command.Subcommands.Add(PresetsCommand());
         command.Subcommands.Add(MergeCommand());
@@ -41,6 +42,10 @@ public static class SweepCommand
             }
             int resamples = parse.GetValue(bootstrap);
             if (resamples < 100) throw new UserInputException($"--bootstrap must be at least 100 resamples (got {resamples})");
+            if (parse.GetValue(corpus) is not null && !sweepSpec.IsLadder)
+                throw new UserInputException($"--corpus applies to {DataSpec.LanguageLadder} sweeps (e.g. --preset ladder), not data.kind '{sweepSpec.Data.Kind}'");
+            // A ladder's corpus is checked (and hashed into its run ids) before anything is written.
+            var ladderPlan = sweepSpec.IsLadder ? LadderSweepPlan.Expand(sweepSpec, parse.GetValue(corpus)) : null;
             var dir = parse.GetValue(output) ?? Path.Combine("runs", sweepSpec.Name);
             var shardText = parse.GetValue(shard);
             var (shardIndex, shardCount) = shardText is null ? (0, 1) : SweepPlan.ParseShard(shardText);
@@ -50,7 +55,9 @@ public static class SweepCommand
             var stdout = parse.InvocationConfiguration.Output;
             Directory.CreateDirectory(dir);
             SweepReport.RecordCommand(dir, parse.Tokens.Select(t => t.Value));
-            int code = Run(sweepSpec, dir, shardIndex, shardCount, workerCount, json, stdout);
+            int code = ladderPlan is not null
+                ? LadderSweepCommand.Run(sweepSpec, ladderPlan, parse.GetValue(corpus), dir, shardIndex, shardCount, workerCount, json, stdout)
+                : Run(sweepSpec, dir, shardIndex, shardCount, workerCount, json, stdout);
             // A shard holds part of the grid; the report is made after `sweep merge` (or by `report`).
             if (code == 0 && shardCount == 1 && !parse.GetValue(noReport)) Report(dir, resamples, json, stdout);
             return code;
@@ -121,7 +128,7 @@ public static class SweepCommand
     }
 
     /// <summary>Runs the not yet finished runs with progress output; null when interrupted (Ctrl-C), the finished ones stored.</summary>
-    private static SweepProgress? Execute<TRun>(string name, IReadOnlyList<TRun> runs, ResultsStore store, IRunExecutor<TRun> executor, int workers, bool json, TextWriter stdout)
+    internal static SweepProgress? Execute<TRun>(string name, IReadOnlyList<TRun> runs, ResultsStore store, IRunExecutor<TRun> executor, int workers, bool json, TextWriter stdout)
         where TRun : ISweepRun
     {
         using var cancel = new CancellationTokenSource();
@@ -147,6 +154,11 @@ public static class SweepCommand
     /// <summary>The last step of the main job: fit the scaling laws, write the report, print the exponents with their CIs.</summary>
     private static void Report(string dir, int resamples, bool json, TextWriter stdout)
     {
+        if (LadderSweepReport.IsLadderSweep(dir))
+        {
+            LadderSweepCommand.Report(dir, resamples, json, stdout);
+            return;
+        }
         if (KnnSweepReport.IsKnnSweep(dir))
         {
             KnnReport(dir, resamples, json, stdout);

@@ -20,6 +20,8 @@ public sealed record ReportFitOptions
     public int IntervalResamples { get; init; } = 4000;
     /// <summary>Resamples of the pointwise curve bands (percentiles need far fewer than BCa).</summary>
     public int BandResamples { get; init; } = 400;
+    /// <summary>Fit the Chinchilla surface and its compute-optimal curves (the costly part); the ladder report needs only the slices.</summary>
+    public bool Frontier { get; init; } = true;
     public ulong Seed { get; init; }
 }
 
@@ -41,14 +43,16 @@ public sealed record ScalingAnalysis(IReadOnlyList<SliceFit> NSlices, IReadOnlyL
             .Select(g => FitSlice(LossVsD, $"N = {Count(g.First().N)} ({g.Key.Layers}L×{g.Key.Width})", g.First().N, g.OrderBy(c => c.D).ToList(), c => c.D, options)).ToList();
         FrontierFit? frontier = null;
         string? reason = null;
-        try
-        {
-            frontier = FitFrontier(cells, options);
-        }
-        catch (UserInputException e)
-        {
-            reason = e.Message;
-        }
+        if (!options.Frontier) reason = "not requested";
+        else
+            try
+            {
+                frontier = FitFrontier(cells, options);
+            }
+            catch (UserInputException e)
+            {
+                reason = e.Message;
+            }
         return new ScalingAnalysis(nSlices, dSlices, frontier, reason);
     }
 

@@ -35,6 +35,7 @@ public static class SweepReport
     {
         options ??= new();
         if (KnnSweepReport.IsKnnSweep(sweepDirectory)) return KnnSweepReport.Write(sweepDirectory, options);
+        if (LadderSweepReport.IsLadderSweep(sweepDirectory)) return LadderSweepReport.Write(sweepDirectory, options);
         var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, HtmlFileName));
         var markdown = Path.ChangeExtension(html, ".md");
         AtomicFile.EnsureWritable(html, options.Force);

@@ -66,12 +66,15 @@ public sealed class SweepResults
     }
 
     /// <summary>The transformer runs of a store (k-NN rows have no layers or tokens; <see cref="KnnSweepResults"/> reads those).</summary>
-    public static List<RunRow> ReadRuns(ResultsStore store) => store.Rows().Where(r => (string)r["kind"]! == DataSpec.GraphWalks).Select(r => new RunRow(
+    public static List<RunRow> ReadRuns(ResultsStore store) => store.Rows().Where(r => (string)r["kind"]! == DataSpec.GraphWalks).Select(ToRunRow).ToList();
+
+    /// <summary>A store row of a transformer run (graph-walk or language-ladder student) typed.</summary>
+    public static RunRow ToRunRow(Dictionary<string, object?> r) => new RunRow(
         (string)r["id"]!, (string)r["sweep"]!, (string)r["status"]!, r["reason"] as string,
         (int)Convert.ToInt64(r["layers"]), (int)Convert.ToInt64(r["width"]), Convert.ToInt64(r["tokens"]), Convert.ToDouble(r["learning_rate"]),
         unchecked((ulong)Convert.ToInt64(r["seed"])),
         Long(r["parameters"]), Long(r["non_embedding_parameters"]), Double(r["final_test_loss"]), Double(r["exact_flops"]),
-        Double(r["six_nd"]), Double(r["six_nd_non_embedding"]), Double(r["entropy_rate"]), Double(r["wall_seconds"]), r["record_json"] as string)).ToList();
+        Double(r["six_nd"]), Double(r["six_nd_non_embedding"]), Double(r["entropy_rate"]), Double(r["wall_seconds"]), r["record_json"] as string);
 
     private static List<ScalingCell> BuildCells(IReadOnlyList<RunRow> runs) => runs.Where(r => r.IsDone)
         .GroupBy(r => (r.Layers, r.Width, r.Tokens))

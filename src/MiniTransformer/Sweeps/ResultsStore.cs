@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -30,8 +31,9 @@ public sealed class ResultsStore : IDisposable
 
     public string Path { get; }
 
-    /// <summary>PRAGMA user_version of the current schema. 0: transformer runs only; 1: adds k-NN runs (kind, x, train/test sizes).</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>PRAGMA user_version of the current schema. 0: transformer runs only; 1: adds k-NN runs (kind, x, train/test sizes);
+    /// 2: adds language-ladder runs (rung).</summary>
+    public const int SchemaVersion = 2;
 
     /// <summary>
     /// One row per run. Transformer runs fill layers … tokens_per_second; k-NN runs (kind knn_data_scaling /
@@ -66,7 +68,8 @@ public sealed class ResultsStore : IDisposable
             kind TEXT NOT NULL DEFAULT 'graph_walks',
             x REAL,
             train_size INTEGER,
-            test_size INTEGER
+            test_size INTEGER,
+            rung TEXT
         );
         """;
 
@@ -87,6 +90,12 @@ public sealed class ResultsStore : IDisposable
         CREATE VIEW IF NOT EXISTS knn_runs AS
             SELECT id, sweep, status, reason, kind, x, seed, final_test_loss AS loss, train_size, test_size, wall_seconds, config_json, record_json, updated_at
             FROM runs WHERE kind LIKE 'knn%';
+        CREATE VIEW IF NOT EXISTS ladder_best_runs AS
+            SELECT r.* FROM runs r
+            WHERE r.kind = 'language_ladder' AND r.status = 'done' AND r.final_test_loss = (
+                SELECT MIN(o.final_test_loss) FROM runs o
+                WHERE o.kind = 'language_ladder' AND o.status = 'done' AND o.sweep = r.sweep AND o.rung = r.rung
+                  AND o.layers = r.layers AND o.width = r.width AND o.tokens = r.tokens);
         """;
 
     /// <summary>The columns a version-0 store has, in its order (all of them kept by the migration).</summary>
@@ -120,6 +129,7 @@ public sealed class ResultsStore : IDisposable
         long version = Scalar("PRAGMA user_version", tx);
         bool hasRuns = Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'", tx) > 0;
         if (!hasRuns) Exec(RunsTable, tx);
+        else if (version == 1) Exec("ALTER TABLE runs ADD COLUMN rung TEXT", tx); // language-ladder runs' rung; older rows have none
         else if (version < SchemaVersion)
         {
             Exec("DROP VIEW IF EXISTS best_runs; DROP VIEW IF EXISTS knn_runs;", tx);
@@ -159,14 +169,21 @@ public sealed class ResultsStore : IDisposable
             ["updated_at"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["kind"] = config.Kind,
         };
-        if (config is RunConfig c)
+        if (config is RunConfig or LadderRunConfig)
         {
             var m = outcome.Metrics;
-            values["layers"] = c.Layers;
-            values["width"] = c.Width;
-            values["tokens"] = c.Tokens;
-            values["learning_rate"] = c.LearningRate;
-            values["param"] = c.Param;
+            var (layers, width, tokens, learningRate, param) = config switch
+            {
+                RunConfig c => (c.Layers, c.Width, c.Tokens, c.LearningRate, c.Param),
+                LadderRunConfig l => (l.Layers, l.Width, l.Tokens, l.LearningRate, l.Param),
+                _ => throw new UnreachableException(),
+            };
+            if (config is LadderRunConfig ladder) values["rung"] = ladder.Rung.Name;
+            values["layers"] = layers;
+            values["width"] = width;
+            values["tokens"] = tokens;
+            values["learning_rate"] = learningRate;
+            values["param"] = param;
             values["parameters"] = m?.Parameters;
             values["non_embedding_parameters"] = m?.NonEmbeddingParameters;
             values["final_test_loss"] = Nullable(m?.FinalTestLoss);
@@ -219,11 +236,12 @@ public sealed class ResultsStore : IDisposable
     /// <summary>Every row of a table or view (runs, best_runs, curve_points, knn_runs) as column → value (NULL as null), in a fixed order.</summary>
     public List<Dictionary<string, object?>> Rows(string table = "runs")
     {
-        if (table is not ("runs" or "best_runs" or "curve_points" or "knn_runs")) throw new ArgumentException($"no table '{table}'");
+        if (table is not ("runs" or "best_runs" or "curve_points" or "knn_runs" or "ladder_best_runs")) throw new ArgumentException($"no table '{table}'");
         var order = table switch
         {
             "curve_points" => "run_id, step",
             "knn_runs" => "sweep, kind, x, seed, id",
+            "ladder_best_runs" => "sweep, rung, layers, width, tokens, seed, id",
             _ => "sweep, kind, layers, width, tokens, learning_rate, x, seed, id",
         };
         using var cmd = Command($"SELECT * FROM {table} ORDER BY {order}");

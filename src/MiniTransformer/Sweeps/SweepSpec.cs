@@ -36,6 +36,14 @@ public sealed record SweepSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public KnnSpec? Knn { get; init; }
 
+    /// <summary>The language ladder of a <c>language_ladder</c> sweep (corpus, tokenizer, rungs); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LadderSpec? Ladder { get; init; }
+
+    /// <summary>Whether this sweep trains students on the rungs of a language ladder.</summary>
+    [JsonIgnore]
+    public bool IsLadder => Data.Kind == DataSpec.LanguageLadder;
+
     /// <summary>Whether this sweep measures k-NN regression on percolation clusters rather than training transformers.</summary>
     [JsonIgnore]
     public bool IsKnn => Data.Kind == DataSpec.PercolationKnn;
@@ -49,6 +57,7 @@ public sealed record DataSpec
 {
     public const string GraphWalks = "graph_walks";
     public const string PercolationKnn = "percolation_knn";
+    public const string LanguageLadder = "language_ladder";
 
     public string Kind { get; init; } = GraphWalks;
     public GraphSpec Graph { get; init; } = new(GraphSpec.ErGnm, 512, Edges: 2_048, Seed: 1);

@@ -34,6 +34,7 @@ public static class SweepSpecLoader
         }
         if (spec is null) throw new UserInputException($"{source}: the sweep spec is empty");
         if (spec.IsKnn) KnnSpecValidator.RejectTransformerFields(json);
+        if (spec.IsLadder) LadderSpecValidator.RejectForeignFields(json);
         Validate(spec);
         return spec;
     }
@@ -44,6 +45,7 @@ public static class SweepSpecLoader
     /// </summary>
     public static string Serialize(SweepSpec spec) => spec.IsKnn
         ? JsonSerializer.Serialize(new { spec.Name, Data = new { spec.Data.Kind, spec.Data.Percolation }, spec.Knn, spec.Seeds, spec.Backend }, WithoutNulls)
+        : spec.IsLadder ? LadderSpecValidator.Serialize(spec)
         : Json.Serialize(spec);
 
     private static readonly JsonSerializerOptions WithoutNulls = new(Json.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -53,13 +55,15 @@ public static class SweepSpecLoader
     {
         Check(!string.IsNullOrWhiteSpace(s.Name) && s.Name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.'),
             "name", "must be a non-empty name of letters, digits, '-', '_' or '.'");
-        Check(s.Data.Kind is DataSpec.GraphWalks or DataSpec.PercolationKnn, "data.kind",
-            $"'{s.Data.Kind}' is not a known data kind ({DataSpec.GraphWalks}, {DataSpec.PercolationKnn})");
+        Check(s.Data.Kind is DataSpec.GraphWalks or DataSpec.PercolationKnn or DataSpec.LanguageLadder, "data.kind",
+            $"'{s.Data.Kind}' is not a known data kind ({DataSpec.GraphWalks}, {DataSpec.PercolationKnn}, {DataSpec.LanguageLadder})");
         if (s.IsKnn)
         {
             KnnSpecValidator.Validate(s);
             return;
         }
+        Check(s.Ladder is null || s.IsLadder, "ladder", $"applies only to data.kind '{DataSpec.LanguageLadder}'");
+        if (s.IsLadder) LadderSpecValidator.Validate(s);
         Check(s.Data.Percolation is null, "data.percolation", $"applies only to data.kind '{DataSpec.PercolationKnn}'");
         Check(s.Knn is null, "knn", $"applies only to data.kind '{DataSpec.PercolationKnn}'");
         ValidateGraph(s.Data.Graph);
