@@ -83,16 +83,21 @@ public static class LadderSweepData
         var testSidecar = TokenFile.ReadSidecar(corpusTest);
         long studentNeeds = spec.Tokens!.Max() is var largest ? LadderSpecValidator.TrainTokensNeeded(largest, spec.Batch, config.SequenceLength) : 0;
 
+        // A real rung's limits are known now: fail before any generator is trained.
+        if (ladder.Rungs.FirstOrDefault(r => r.Kind == LadderRungSpec.Real) is { } real)
+        {
+            if (trainSidecar.TokenCount < studentNeeds)
+                throw new UserInputException($"spec field 'tokens': the real rung '{real.Name}' holds {trainSidecar.TokenCount:N0} training tokens " +
+                                             $"(corpus split 1 in {config.TestEvery}); the largest budget needs {studentNeeds:N0} (one epoch, no reuse)");
+            if (testSidecar.SequenceCount < spec.Batch)
+                throw new UserInputException($"spec field 'ladder.test_every': the corpus' test split holds {testSidecar.SequenceCount} sequences, fewer than one batch of {spec.Batch}");
+        }
+
         var rungs = new List<LadderRungData>();
         foreach (var rung in ladder.Rungs)
         {
             if (rung.Kind == LadderRungSpec.Real)
             {
-                if (trainSidecar.TokenCount < studentNeeds)
-                    throw new UserInputException($"spec field 'tokens': the real rung '{rung.Name}' holds {trainSidecar.TokenCount:N0} training tokens " +
-                                                 $"(corpus split 1 in {config.TestEvery}); the largest budget needs {studentNeeds:N0} (one epoch, no reuse)");
-                if (testSidecar.SequenceCount < spec.Batch)
-                    throw new UserInputException($"spec field 'ladder.test_every': the corpus' test split holds {testSidecar.SequenceCount} sequences, fewer than one batch of {spec.Batch}");
                 rungs.Add(new LadderRungData(rung.Name, rung.Kind, corpusTrain, corpusTest, null, null, null, null, null));
                 continue;
             }
