@@ -284,7 +284,7 @@ public static class SweepCommand
     private static Command ExportCommand()
     {
         var store = new Option<string>("--store") { Description = "Results store", DefaultValueFactory = _ => Path.Combine("runs", SweepPresets.Default, ResultsStore.FileName) };
-        var table = new Option<string>("--table") { Description = "runs, best_runs or curve_points (transformer sweeps), knn_runs (k-NN sweeps: x, loss = held-out MSE, seed, …)", DefaultValueFactory = _ => "runs" };
+        var table = new Option<string>("--table") { Description = "runs, best_runs or curve_points (transformer sweeps), knn_runs (k-NN sweeps: x, loss = held-out MSE, seed, …), ladder_best_runs (language-ladder sweeps: best per rung, model and D)", DefaultValueFactory = _ => "runs" };
         table.AcceptOnlyFromAmong("runs", "best_runs", "curve_points", "knn_runs");
         var format = new Option<string>("--format") { Description = "csv or json", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
