@@ -11,7 +11,7 @@ public interface ISweepRun
     string CanonicalJson { get; }
     ulong Seed { get; }
 
-    /// <summary>The <c>kind</c> column of the store: graph_walks, knn_data_scaling or knn_model_scaling.</summary>
+    /// <summary>The <c>kind</c> column of the store: graph_walks, knn_data_scaling, knn_model_scaling or language_ladder.</summary>
     string Kind { get; }
 
     /// <summary>Relative cost (only ratios between runs of one sweep matter).</summary>
