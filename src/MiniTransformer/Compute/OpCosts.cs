@@ -139,4 +139,24 @@ public static class OpCosts
     /// <summary>Integer work only. Per step: CSR row bounds (2), alias threshold, alias and neighbour (3) gathered; per walk start: 2.</summary>
     public static OpCost SampleWalks(long count, long length) =>
         new(0, F * count * (2 + 5 * (length - 1)), F * count * length);
+
+    // ---- percolation ops: integer work only (0 FLOPs); bytes as labelled ------------------------------------
+
+    /// <summary>
+    /// Per pass over n sites of a d-dimensional lattice: the hook reads each site's label, its 2d neighbours' labels
+    /// and its root's label (2d + 2 reads), the jump reads each label and its root's and writes it back (2 reads, 1
+    /// write); plus the initial pass (1 read, 1 write per site). Chains longer than one step in the jump are not
+    /// counted (compulsory traffic only).
+    /// </summary>
+    public static OpCost LabelClusters(long n, int dimension, int passes) =>
+        new(0, F * n * (1 + passes * (2L * dimension + 4)), F * n * (1 + passes));
+
+    /// <summary>Per level site: its cluster, BFS index and cluster size read (the binomial table is shared and not
+    /// counted), its count written; the scan reads each count and writes each offset and the total.</summary>
+    public static OpCost BetheCountChildren(long width) =>
+        new(0, F * width * 4, F * (2 * width + 1));
+
+    /// <summary>Per level site: cluster, BFS index, two offsets and the cluster's first offset and size read; per child three ints written; per cluster size updated.</summary>
+    public static OpCost BetheWriteChildren(long width, long total) =>
+        new(0, F * width * 6, F * (3 * total + width));
 }
