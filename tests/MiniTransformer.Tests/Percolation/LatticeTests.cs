@@ -50,7 +50,7 @@ public class LatticeTests
             for (int k = first; k <= n; k++) wrapping[k] += 1.0 / runs;
         }
         double lo = 0.5, hi = 0.7;
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 24; i++) // to 1e-8
         {
             double mid = 0.5 * (lo + hi);
             if (NewmanZiffSweep.Canonical(wrapping, mid) < 0.521058290) lo = mid; else hi = mid;
