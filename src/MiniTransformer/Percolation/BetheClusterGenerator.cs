@@ -26,6 +26,7 @@ public static class BetheClusterGenerator
         int reached = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
         int minBatch = 16 * (maxThreads > 0 ? maxThreads : Environment.ProcessorCount);
+        var inlineScratch = new GrowthScratch();
         while (reached < spec.Clusters)
         {
             if (trial >= spec.MaxTrials)
@@ -42,23 +43,24 @@ public static class BetheClusterGenerator
             var sizes = new int[n];
             var candidates = new int[]?[n];
             long first = trial;
+            void GrowOne(int i, GrowthScratch scratch)
+            {
+                int size = growth.Grow(first + i, spec.MaxSize, scratch);
+                sizes[i] = size;
+                if (size >= spec.MinSize) candidates[i] = scratch.Parents.AsSpan(0, size).ToArray();
+            }
+            // One thread runs inline: a Parallel.For hands work to a pool thread, and on a loaded machine every
+            // hand-off waits for the scheduler.
             if (device is not null)
                 for (int at = 0; at < n; at += DeviceBatch)
                 {
                     int m = Math.Min(DeviceBatch, n - at);
                     device.GrowBatch(first + at, spec.MinSize, spec.MaxSize, sizes.AsSpan(at, m), candidates.AsSpan(at, m));
                 }
+            else if (maxThreads == 1)
+                for (int i = 0; i < n; i++) GrowOne(i, inlineScratch);
             else
-                Parallel.For(0, n, options,
-                    () => new GrowthScratch(),
-                    (i, _, scratch) =>
-                    {
-                        int size = growth.Grow(first + i, spec.MaxSize, scratch);
-                        sizes[i] = size;
-                        if (size >= spec.MinSize) candidates[i] = scratch.Parents.AsSpan(0, size).ToArray();
-                        return scratch;
-                    },
-                    _ => { });
+                Parallel.For(0, n, options, () => new GrowthScratch(), (i, _, scratch) => { GrowOne(i, scratch); return scratch; }, _ => { });
             int keptBefore = kept.Count;
             for (int i = 0; i < n && reached < spec.Clusters; i++)
             {
@@ -68,7 +70,11 @@ public static class BetheClusterGenerator
                 else if (sizes[i] >= spec.MinSize) { kept.Add((first + i, candidates[i]!, new float[sizes[i]])); reached++; }
             }
             // Targets only for what was kept (candidates past the stopping point never get one).
-            Parallel.For(keptBefore, kept.Count, options, k => RandomWalkTarget.Compute(kept[k].Parents, spec.Seed, (ulong)kept[k].Trial, kept[k].Values));
+            void Target(int k) => RandomWalkTarget.Compute(kept[k].Parents, spec.Seed, (ulong)kept[k].Trial, kept[k].Values);
+            if (maxThreads == 1)
+                for (int k = keptBefore; k < kept.Count; k++) Target(k);
+            else
+                Parallel.For(keptBefore, kept.Count, options, Target);
             progress?.Report((double)reached / spec.Clusters);
         }
         if (kept.Count == 0)
