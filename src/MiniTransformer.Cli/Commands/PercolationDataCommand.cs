@@ -78,7 +78,10 @@ public static class PercolationDataCommand
                 spec.Validate();
                 CheckWritable(path, overwrite);
                 var kind = parse.GetValue(backend);
-                using var device = kind == BackendKind.Cpu ? null : Backends.Create(kind);
+                ComputeBackend? device;
+                try { device = kind == BackendKind.Cpu ? null : Backends.Create(kind); }
+                catch (BackendUnavailableException e) { throw new UserInputException(e.Message); }
+                using var owned = device;
                 set = KnnCommands.WithProgress(parse, "growing clusters", progress => BetheClusterGenerator.Generate(spec, parse.GetValue(threads), progress, device));
             }
             else

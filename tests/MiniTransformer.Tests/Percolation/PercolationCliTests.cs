@@ -16,6 +16,7 @@ public class PercolationCliTests
     [InlineData("--dim", "3")]                                                                // a hypercubic option on bethe
     [InlineData("--lattice", "hypercubic", "--p", "0.5", "--backend", "opencl")]              // a bethe option on hypercubic
     [InlineData("--backend", "tpu")]
+    [InlineData("--backend", "cuda", "--min-size", "500", "--max-size", "100")]               // bad sizes reported before any device
     public void BadInputExitsTwoWithOneLineAndNoFiles(params string[] args)
     {
         var dir = Directory.CreateTempSubdirectory();
@@ -98,6 +99,24 @@ public class PercolationCliTests
             Assert.Equal(0, CliApp.Run([.. args, "--backend", "cpu", "--out", cpu], new StringWriter(), new StringWriter()));
             Assert.Equal(0, CliApp.Run([.. args, "--backend", "opencl", "--out", device], new StringWriter(), new StringWriter()));
             Assert.Equal(File.ReadAllBytes(cpu), File.ReadAllBytes(device));
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    /// <summary>An absent backend is a user error (one line, exit 2) and nothing is written; skips where CUDA exists.</summary>
+    [Fact]
+    public void AbsentBackendExitsTwo()
+    {
+        try { MiniTransformer.Compute.Backends.Create(MiniTransformer.Compute.BackendKind.Cuda).Dispose(); Assert.Skip("CUDA is available here"); }
+        catch (MiniTransformer.Compute.BackendUnavailableException) { }
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var err = new StringWriter();
+            int code = CliApp.Run(["data", "percolation", "--backend", "cuda", "--min-size", "10", "--max-size", "100", "--clusters", "5", "--out", Path.Combine(dir.FullName, "c.bin")], new StringWriter(), err);
+            Assert.Equal(CliApp.UserError, code);
+            Assert.Single(err.ToString().TrimEnd().Split('\n'));
+            Assert.Empty(dir.GetFileSystemInfos());
         }
         finally { dir.Delete(recursive: true); }
     }
