@@ -156,7 +156,9 @@ public static class OpCosts
     public static OpCost BetheCountChildren(long width) =>
         new(0, F * width * 4, F * (2 * width + 1));
 
-    /// <summary>Per level site: cluster, BFS index, two offsets and the cluster's first offset and size read; per child three ints written; per cluster size updated.</summary>
+    /// <summary>Per level site: cluster, BFS index, two offsets and the cluster's first offset and size read; per child
+    /// three ints written. The per-cluster writes (first offset, new size) depend on how many clusters the level spans,
+    /// which the shapes do not say: declared as one write per level site, their upper bound.</summary>
     public static OpCost BetheWriteChildren(long width, long total) =>
         new(0, F * width * 6, F * (3 * total + width));
 }
