@@ -158,7 +158,7 @@ public static class OpCosts
 
     /// <summary>Per level site: cluster, BFS index, two offsets and the cluster's first offset and size read; per child
     /// three ints written. The per-cluster writes (first offset, new size) depend on how many clusters the level spans,
-    /// which the shapes do not say: declared as one write per level site, their upper bound.</summary>
+    /// which the shapes do not say: declared as two writes per level site, their upper bound.</summary>
     public static OpCost BetheWriteChildren(long width, long total) =>
-        new(0, F * width * 6, F * (3 * total + width));
+        new(0, F * width * 6, F * (3 * total + 2 * width));
 }
