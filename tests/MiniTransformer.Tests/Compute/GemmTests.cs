@@ -48,6 +48,8 @@ public class GemmTests
         // Whole 12×32 tiles with operands read in place (A stored M×K, B stored K×N) and packed (A stored K×M) per batch.
         Check(backend, new GemmSpec(40, 70, 300, Batch: 2, StrideB: 0), GemmEpilogue.None, 10);
         Check(backend, new GemmSpec(40, 70, 300, TransA: true, Batch: 2, StrideA: 40 * 300 + 5), GemmEpilogue.Bias, 11);
+        // B stored K×N wider than the in-place limit: packed by K blocks into strips, per batch.
+        Check(backend, new GemmSpec(13, 401, 300, TransA: true, Batch: 2), GemmEpilogue.None, 12);
     }
 
     internal static void Check(ComputeBackend backend, GemmSpec s, GemmEpilogue epilogue, int seed)

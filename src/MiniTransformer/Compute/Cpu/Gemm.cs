@@ -47,10 +47,17 @@ public sealed unsafe partial class CpuBackend
         // of the long-K and weight-gradient shapes).
         int directStripsA = alpha == 1f && !transA ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
         int packedStripsB = nStrips - directStripsB;
-        For(packsB * packedStripsB, parallel, job =>
+        // B stored K×N is packed by K blocks (each job reads whole rows of B, sequentially); Bᵀ strip by strip.
+        int kBlocks = (k + KC - 1) / KC, jobsPerPackB = packedStripsB == 0 ? 0 : transB ? packedStripsB : kBlocks;
+        For(packsB * jobsPerPackB, parallel, job =>
         {
-            long p = job / packedStripsB; int strip = directStripsB + (int)(job % packedStripsB);
-            PackB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB, n, k, transB, strip * nr, nr);
+            long p = job / jobsPerPackB; int part = (int)(job % jobsPerPackB);
+            if (transB)
+            {
+                int strip = directStripsB + part;
+                PackTransposedB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB, n, k, strip * nr, nr);
+            }
+            else PackRowsB(pb + p * panelB, srcB + p * strideB, n, k, part * KC, Math.Min(KC, k - part * KC), directStripsB, nStrips, nr);
         });
 
         // Tasks: an N block × a group of A strips. Inside a task the KC×NC block of B stays in L2 while the group's
@@ -160,20 +167,29 @@ public sealed unsafe partial class CpuBackend
         Sse.Prefetch0(x + n - 1);
     }
 
-    /// <summary>Strip of NR columns of op(B) over all K: dst[k·NR + c], columns past N zero.</summary>
-    private static void PackB(float* dst, float* b, int n, int k, bool trans, int j0, int nr)
+    /// <summary>
+    /// Rows [k0, k0 + kc) of B stored K×N into the NR-column strips [firstStrip, nStrips) (strip s at dst + s·NR·K,
+    /// element [k·NR + c], columns past N zero): each row is read once, front to back.
+    /// </summary>
+    private static void PackRowsB(float* dst, float* b, int n, int k, int k0, int kc, int firstStrip, int nStrips, int nr)
     {
-        int cols = Math.Min(nr, n - j0);
-        if (!trans)
+        for (int kk = k0; kk < k0 + kc; kk++)
         {
-            for (int kk = 0; kk < k; kk++)
+            float* src = b + (long)kk * n;
+            for (int strip = firstStrip; strip < nStrips; strip++)
             {
-                float* d = dst + (long)kk * nr;
-                ScaleCopy(b + (long)kk * n + j0, d, cols, 1f);
+                int j0 = strip * nr, cols = Math.Min(nr, n - j0);
+                float* d = dst + (long)strip * nr * k + (long)kk * nr;
+                ScaleCopy(src + j0, d, cols, 1f);
                 for (int c = cols; c < nr; c++) d[c] = 0f;
             }
-            return;
         }
+    }
+
+    /// <summary>Strip of NR columns of Bᵀ, B stored N×K, over all K: dst[k·NR + c], columns past N zero.</summary>
+    private static void PackTransposedB(float* dst, float* b, int n, int k, int j0, int nr)
+    {
+        int cols = Math.Min(nr, n - j0);
         // B stored N×K: a transpose. Whole 8×8 blocks go through AVX registers; the rest element by element.
         int kk8 = 0;
         if (Avx.IsSupported && cols == nr && nr % 8 == 0)
