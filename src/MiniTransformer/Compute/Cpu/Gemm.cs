@@ -4,10 +4,11 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MiniTransformer.Compute.Cpu;
 
-// Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): op(A) is packed into MR-row strips (with α
-// folded in) and op(B) into NR-column strips, each strip holding all of K and zero-padded to whole tiles; tasks of MBlock×NBlock strips then walk K in blocks of KC so one B strip (KC×NR) stays in L1 while the A
-// strips of the block stream from L2. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block in
-// the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
+// Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): the microkernel computes an MR×NR tile over one
+// K block of KC from MR-row strips of op(A) and NR-column strips of op(B) — read in place where the operand's layout
+// allows, otherwise packed (B up front, zero-padded to whole strips; A block by block inside the task that uses it).
+// Tasks are an N block × a group of A strips. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block
+// in the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
 public sealed unsafe partial class CpuBackend
 {
     private const int KC = 256;
@@ -163,6 +164,7 @@ public sealed unsafe partial class CpuBackend
     /// </summary>
     private static void PrefetchRow(float* x, int n)
     {
+        if (!Sse.IsSupported) return;
         for (int i = 0; i < n; i += 16) Sse.Prefetch0(x + i);
         Sse.Prefetch0(x + n - 1);
     }
