@@ -18,6 +18,7 @@ namespace MiniTransformer.Bench;
 /// The per-run overhead is the difference of the two medians. Each sweep invocation gets a fresh run id (the
 /// learning rate moves by 1e-12) so the store never skips it as finished.
 /// </summary>
+[MedianColumn]
 public class SweepOverheadBenchmarks
 {
     private string _dir = null!;
