@@ -9,7 +9,7 @@ clusters get a Gaussian random walk from the root, standardised per cluster.
 
 Vectorised level by level *across a whole batch of trials at once* (the strongest numpy formulation: one
 binomial draw, one prefix sum, one np.repeat per level for every cluster in the batch), batches sized like the C#
-generator's. Random numbers come from numpy's PCG64, so the clusters differ from the C# ones; the work does not.
+generator's (--batch-factor). Random numbers come from numpy's PCG64, so the clusters differ from the C# ones; the work does not.
 
 Prints one JSON line: sites grown (a discarded cluster counted as max_size, as GrownSites in the C# sidecar),
 seconds, sites per second, clusters kept, discarded, trials.
@@ -100,13 +100,13 @@ def grow_batch(rng, n_trials, z, p, max_size, min_size):
     return out_sizes, kept
 
 
-def generate(z, p, min_size, max_size, clusters, seed):
+def generate(z, p, min_size, max_size, clusters, seed, batch_factor):
     rng = np.random.default_rng(seed)
     trial, reached, discarded, grown = 0, 0, 0, 0
     kept = []
     while reached < clusters:
         rate = (reached + 1.0) / (trial + 1.0)
-        batch = int(min(max(np.ceil(1.2 * (clusters - reached) / rate), 256), 1 << 16))
+        batch = int(min(max(np.ceil(batch_factor * (clusters - reached) / rate), 256), 1 << 16))
         sizes, batch_kept = grow_batch(rng, batch, z, p, max_size, min_size)
         by_trial = {t: (pa, va) for t, pa, va in batch_kept}
         for i, s in enumerate(sizes):
@@ -131,13 +131,16 @@ def main():
     ap.add_argument("--max-size", type=int, default=100_000)
     ap.add_argument("--clusters", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch-factor", type=float, default=1.2,
+                    help="batch = factor x trials still expected to be needed (C# uses 0.5; numpy, paying per level, is "
+                         "usually faster with whole-remainder batches: measure both and compare against the faster)")
     ap.add_argument("--repeats", type=int, default=3, help="report the median over this many seeds seed, seed+1, ...")
     args = ap.parse_args()
     p = args.p if args.p is not None else 1.0 / (args.z - 1)
     results = []
     for r in range(args.repeats):
         start = time.perf_counter()
-        kept, discarded, trials, grown = generate(args.z, p, args.min_size, args.max_size, args.clusters, args.seed + r)
+        kept, discarded, trials, grown = generate(args.z, p, args.min_size, args.max_size, args.clusters, args.seed + r, args.batch_factor)
         seconds = time.perf_counter() - start
         results.append(dict(sites_grown=grown, seconds=seconds, sites_per_s=grown / seconds, kept=len(kept),
                             kept_sites=int(sum(len(k[0]) for k in kept)), discarded=discarded, trials=trials))

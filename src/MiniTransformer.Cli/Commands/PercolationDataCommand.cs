@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using MiniTransformer.Compute;
 using MiniTransformer.IO;
 using MiniTransformer.Percolation;
 
@@ -10,7 +11,7 @@ namespace MiniTransformer.Cli.Commands;
 /// <summary>
 /// `data percolation`: grow Bethe-lattice clusters, or extract the clusters of a finite hypercubic lattice, with
 /// their random-walk targets, into a cluster file — or, with --sweep-runs, run Newman–Ziff sweeps and write the
-/// spanning probability and largest-cluster fraction for all p.
+/// spanning (open) or wrapping (periodic) probability and largest-cluster fraction for all p.
 /// Defaults finish in about a second (min 100, max 10^6 sites → 100 clusters at p_c); SCIENCE.md's data set is
 /// `--min-size 300 --max-size 30000000` (316 clusters, ~3·10^7 sites).
 /// </summary>
@@ -32,22 +33,24 @@ public static class PercolationDataCommand
         var expectedLarge = new Option<double>("--expected-large") { Description = "bethe: clusters expected above max-size under the default rule", DefaultValueFactory = _ => 1.0 };
         var maxTrials = new Option<long>("--max-trials") { Description = "bethe: give up after this many grown clusters", DefaultValueFactory = _ => 1_000_000_000 };
         var threads = new Option<int>("--threads") { Description = "Worker threads (−1: all cores); the output does not depend on it", DefaultValueFactory = _ => -1 };
-        var sweepRuns = new Option<int>("--sweep-runs") { Description = "hypercubic: instead of clusters, run this many Newman–Ziff sweeps (seeds seed, seed+1, …) and write a CSV of spanning probability and largest-cluster fraction against p", DefaultValueFactory = _ => 0 };
+        var sweepRuns = new Option<int>("--sweep-runs") { Description = "hypercubic: instead of clusters, run this many Newman–Ziff sweeps (seeds seed, seed+1, …) and write a CSV of the probability that a cluster crosses axis 0 (spans it when open, wraps around it when periodic) and the largest-cluster fraction against p", DefaultValueFactory = _ => 0 };
         var sweepPoints = new Option<int>("--sweep-points") { Description = "with --sweep-runs: number of p values in the CSV (evenly spaced over (0, 1))", DefaultValueFactory = _ => 199 };
+        var backend = CommonOptions.Backend();
+        backend.Description = "bethe: grow the clusters level by level as kernels on opencl or cuda (cpu: CPU threads); the output does not depend on it";
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out") { Description = "Cluster file to write (.bin + .json sidecar), or the CSV with --sweep-runs", Required = true };
         var force = CommonOptions.Force();
 
         var command = new Command("percolation", "Percolation clusters with Gaussian random-walk targets (Bethe lattice or finite hypercubic lattice), or Newman–Ziff threshold sweeps")
         {
-            lattice, z, p, dim, side, boundary, minSize, maxSize, clusters, expectedLarge, maxTrials, threads, sweepRuns, sweepPoints, seed, output, force,
+            lattice, z, p, dim, side, boundary, minSize, maxSize, clusters, expectedLarge, maxTrials, threads, backend, sweepRuns, sweepPoints, seed, output, force,
         };
         command.SetAction(parse =>
         {
             bool bethe = parse.GetValue(lattice) == "bethe";
             foreach (var o in new Option[] { dim, side, boundary, sweepRuns, sweepPoints })
                 RejectUnless(parse, o, !bethe, $"{o.Name} applies only to --lattice hypercubic");
-            foreach (var o in new Option[] { z, clusters, expectedLarge, maxTrials })
+            foreach (var o in new Option[] { z, clusters, expectedLarge, maxTrials, backend })
                 RejectUnless(parse, o, bethe, $"{o.Name} applies only to --lattice bethe");
             string path = parse.GetValue(output)!;
             bool overwrite = parse.GetValue(force);
@@ -74,7 +77,12 @@ public static class PercolationDataCommand
                 var spec = new BetheSpec(zz, pp, min, max, n, parse.GetValue(seed), parse.GetValue(maxTrials));
                 spec.Validate();
                 CheckWritable(path, overwrite);
-                set = KnnCommands.WithProgress(parse, "growing clusters", progress => BetheClusterGenerator.Generate(spec, parse.GetValue(threads), progress));
+                var kind = parse.GetValue(backend);
+                ComputeBackend? device;
+                try { device = kind == BackendKind.Cpu ? null : Backends.Create(kind); }
+                catch (BackendUnavailableException e) { throw new UserInputException(e.Message); }
+                using var owned = device;
+                set = KnnCommands.WithProgress(parse, "growing clusters", progress => BetheClusterGenerator.Generate(spec, parse.GetValue(threads), progress, device));
             }
             else
             {
@@ -133,29 +141,32 @@ public static class PercolationDataCommand
         {
             var sweep = NewmanZiffSweep.Run(lattice, seed + (ulong)r);
             for (int k = 0; k <= n; k++) largest[k] += sweep.LargestCluster[k] / (double)n / runs;
-            if (sweep.FirstSpanning > 0)
+            // Crossing along axis 0: spanning on an open lattice, wrapping on a periodic one.
+            int first = lattice.Periodic ? sweep.FirstWrapping : sweep.FirstSpanning;
+            if (first > 0)
             {
-                firstSpanning.Add(sweep.FirstSpanning / (double)n);
-                for (int k = sweep.FirstSpanning; k <= n; k++) spanning[k] += 1.0 / runs;
+                firstSpanning.Add(first / (double)n);
+                for (int k = first; k <= n; k++) spanning[k] += 1.0 / runs;
             }
         }
-        var csv = new StringBuilder().AppendLine(lattice.Periodic ? "p,largest_cluster_fraction" : "p,spanning_probability,largest_cluster_fraction");
+        string crossing = lattice.Periodic ? "wrapping" : "spanning";
+        var csv = new StringBuilder().AppendLine($"p,{crossing}_probability,largest_cluster_fraction");
         for (int i = 1; i <= points; i++)
         {
             double pp = i / (points + 1.0);
-            string l = NewmanZiffSweep.Canonical(largest, pp).ToString("R", CultureInfo.InvariantCulture);
-            csv.AppendLine(lattice.Periodic ? $"{pp.ToString("R", CultureInfo.InvariantCulture)},{l}"
-                : $"{pp.ToString("R", CultureInfo.InvariantCulture)},{NewmanZiffSweep.Canonical(spanning, pp).ToString("R", CultureInfo.InvariantCulture)},{l}");
+            csv.AppendLine(string.Join(',', pp.ToString("R", CultureInfo.InvariantCulture),
+                NewmanZiffSweep.Canonical(spanning, pp).ToString("R", CultureInfo.InvariantCulture),
+                NewmanZiffSweep.Canonical(largest, pp).ToString("R", CultureInfo.InvariantCulture)));
         }
         AtomicFile.WriteAllText(path, csv.ToString(), force);
         double? mean = firstSpanning.Count > 0 ? firstSpanning.Average() : null;
         double? se = firstSpanning.Count > 1 ? Math.Sqrt(firstSpanning.Sum(v => (v - mean!.Value) * (v - mean.Value)) / (firstSpanning.Count - 1) / firstSpanning.Count) : null;
         if (json)
-            writer.WriteLine(Json.Serialize(new { File = Path.GetFullPath(path), lattice.Dimension, lattice.Side, lattice.Periodic, Runs = runs, SpanningThreshold = mean, SpanningThresholdStandardError = se }));
+            writer.WriteLine(Json.Serialize(new { File = Path.GetFullPath(path), lattice.Dimension, lattice.Side, lattice.Periodic, Runs = runs, Crossing = crossing, CrossingThreshold = mean, CrossingThresholdStandardError = se }));
         else
         {
             writer.WriteLine($"wrote {path}: {runs} Newman–Ziff sweeps of a {lattice.Side}^{lattice.Dimension} {(lattice.Periodic ? "periodic" : "open")} lattice, {points} values of p");
-            if (mean is { } m) writer.WriteLine($"spanning threshold (mean fraction occupied when a cluster first spans axis 0): {m:F5}{(se is { } s ? $" ± {s:F5}" : "")}");
+            if (mean is { } m) writer.WriteLine($"{crossing} threshold (mean fraction occupied when a cluster first {(lattice.Periodic ? "wraps around" : "spans")} axis 0): {m:F5}{(se is { } s ? $" ± {s:F5}" : "")}");
         }
     }
 }

@@ -76,8 +76,7 @@ public static class SweepCommand
         var storePath = Path.Combine(dir, shardCount == 1 ? ResultsStore.FileName : $"results-shard-{shardIndex}-of-{shardCount}.db");
         if (!json) stdout.WriteLine($"sweep '{spec.Name}': {runs.Count} runs{(shardCount > 1 ? $" (shard {shardIndex}/{shardCount} of {plan.Runs.Count})" : "")} → {storePath}");
 
-        var data = SweepData.Prepare(spec.Data, runs.Count == 0 ? spec.Batch * (long)spec.Data.SequenceLength : runs.Max(r => r.Tokens),
-            spec.Batch, spec.Seeds, dir);
+        var data = SweepData.Prepare(spec.Data, dir);
         var executor = new GraphWalkRunExecutor(data);
         using var store = new ResultsStore(storePath);
         if (Execute(spec.Name, runs, store, executor, workers, json, stdout) is not { } final) return 130;

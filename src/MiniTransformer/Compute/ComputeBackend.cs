@@ -356,6 +356,76 @@ public abstract class ComputeBackend : IDisposable
     protected abstract void AttentionDecodeCore(DeviceSlice<float> output, DeviceSlice<float> qkv, DeviceSlice<float> kCache,
         DeviceSlice<float> vCache, int batch, int heads, int headSize, int capacity, int length, float scale);
 
+    // ---- percolation ops (cluster labelling on hypercubic lattices, level-parallel Bethe growth) --------------
+
+    /// <summary>
+    /// Site-percolation cluster labels on a d-dimensional hypercubic lattice of side L (site index Σ x_a·L^a, the
+    /// layout of <see cref="Percolation.HypercubicLattice"/>; neighbours ±1 along each axis, wrapping when
+    /// <paramref name="periodic"/>). On entry labels[i] ≥ 0 marks an occupied site, labels[i] &lt; 0 an empty one; on exit
+    /// every occupied site holds the lowest site index of its cluster and every empty site −1, so the result is
+    /// unique and the same on every backend. Label equivalence with pointer jumping (Kalentev et al. 2011): a pass
+    /// hooks each site's root to the smallest label among its occupied neighbours (atomic min), then points every
+    /// site at the end of its label chain; passes repeat until one changes nothing. Returns the number of passes.
+    /// </summary>
+    public int LabelClusters(DeviceSlice<int> labels, int dimension, int side, bool periodic)
+    {
+        if (dimension < 1 || side < 2 || (periodic && side < 3))
+            throw new ArgumentException($"a {side}^{dimension} {(periodic ? "periodic" : "open")} lattice is not valid (d ≥ 1, L ≥ 2, periodic L ≥ 3)");
+        double sites = Math.Pow(side, dimension);
+        if (sites > 1 << 30) throw new ArgumentException($"{side}^{dimension} sites exceed 2^30");
+        int n = (int)Math.Round(sites);
+        Require(labels, n, nameof(labels));
+        var t = Begin();
+        int passes = LabelClustersCore(labels, n, dimension, side, periodic);
+        End("label_clusters", OpCosts.LabelClusters(n, dimension, passes), t);
+        return passes;
+    }
+
+    /// <summary>
+    /// Step (1)+(2) of one BFS level of a batch of Bethe clusters (see <see cref="DeviceBetheBatch"/>): the child
+    /// count of every site of the level [levelStart, levelStart + width), drawn as in
+    /// <see cref="Percolation.BetheGrowth"/> (0 for a cluster already over max-size), then their exclusive prefix sum
+    /// into batch.Offsets[0..width] (Offsets[width] = the level's total). Returns that total (a synchronising read).
+    /// </summary>
+    public int BetheCountChildren(DeviceBetheBatch batch, long levelStart, int width)
+    {
+        CheckLevel(batch, levelStart, width, 0);
+        var t = Begin();
+        int total = BetheCountChildrenCore(batch, levelStart, width);
+        End("bethe_count_children", OpCosts.BetheCountChildren(width), t);
+        return total;
+    }
+
+    /// <summary>
+    /// Step (3): appends the children counted by <see cref="BetheCountChildren"/> at levelStart + width (cluster,
+    /// BFS index and parent of each), then adds each cluster's level total to batch.ClusterSizes, marking a cluster
+    /// that passes <paramref name="maxSize"/> with −1 (its children are written but grow nothing further).
+    /// </summary>
+    public void BetheWriteChildren(DeviceBetheBatch batch, long levelStart, int width, int total, int maxSize)
+    {
+        if (total < 0 || maxSize < 1) throw new ArgumentException($"child total {total} and max-size {maxSize} must be non-negative and positive");
+        CheckLevel(batch, levelStart, width, total);
+        var t = Begin();
+        BetheWriteChildrenCore(batch, levelStart, width, total, maxSize);
+        End("bethe_write_children", OpCosts.BetheWriteChildren(width, total), t);
+    }
+
+    private void CheckLevel(DeviceBetheBatch batch, long levelStart, int width, int total)
+    {
+        if (levelStart < 0 || width < 1) throw new ArgumentException($"level [{levelStart}, +{width}) must be non-empty and start at ≥ 0");
+        long sites = levelStart + width + total;
+        Require(batch.SiteCluster, sites, nameof(batch.SiteCluster)); Require(batch.SiteLocal, sites, nameof(batch.SiteLocal));
+        Require(batch.SiteParent, sites, nameof(batch.SiteParent));
+        Require(batch.Offsets, width + 1L, nameof(batch.Offsets));
+        Require(batch.ClusterSizes, batch.Clusters, nameof(batch.ClusterSizes)); Require(batch.LevelFirst, batch.Clusters, nameof(batch.LevelFirst));
+        Require(batch.RootThresholds, batch.RootTrials + 1L, nameof(batch.RootThresholds));
+        Require(batch.ChildThresholds, batch.ChildTrials + 1L, nameof(batch.ChildThresholds));
+    }
+
+    protected abstract int LabelClustersCore(DeviceSlice<int> labels, int n, int dimension, int side, bool periodic);
+    protected abstract int BetheCountChildrenCore(DeviceBetheBatch batch, long levelStart, int width);
+    protected abstract void BetheWriteChildrenCore(DeviceBetheBatch batch, long levelStart, int width, int total, int maxSize);
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
     // ---- accounting and checks -----------------------------------------------------------------------------

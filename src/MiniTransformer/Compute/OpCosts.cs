@@ -164,4 +164,26 @@ public static class OpCosts
             F * (channels + 2 * pairs * headSize),
             F * channels);
     }
+
+    // ---- percolation ops: integer work only (0 FLOPs); bytes as labelled ------------------------------------
+
+    /// <summary>
+    /// Per pass over n sites of a d-dimensional lattice: the hook reads each site's label, its 2d neighbours' labels
+    /// and its root's label (2d + 2 reads), the jump reads each label and its root's and writes it back (2 reads, 1
+    /// write); plus the initial pass (1 read, 1 write per site). Chains longer than one step in the jump are not
+    /// counted (compulsory traffic only).
+    /// </summary>
+    public static OpCost LabelClusters(long n, int dimension, int passes) =>
+        new(0, F * n * (1 + passes * (2L * dimension + 4)), F * n * (1 + passes));
+
+    /// <summary>Per level site: its cluster, BFS index and cluster size read (the binomial table is shared and not
+    /// counted), its count written; the scan reads each count and writes each offset and the total.</summary>
+    public static OpCost BetheCountChildren(long width) =>
+        new(0, F * width * 4, F * (2 * width + 1));
+
+    /// <summary>Per level site: cluster, BFS index, two offsets and the cluster's first offset and size read; per child
+    /// three ints written. The per-cluster writes (first offset, new size) depend on how many clusters the level spans,
+    /// which the shapes do not say: declared as two writes per level site, their upper bound.</summary>
+    public static OpCost BetheWriteChildren(long width, long total) =>
+        new(0, F * width * 6, F * (3 * total + 2 * width));
 }

@@ -63,4 +63,17 @@ public sealed class BinomialTable
         }
         return lo;
     }
+
+    /// <summary>
+    /// The table as integer thresholds on the 53-bit key behind u (u = key·2^−53, <see cref="PercolationStreams"/>):
+    /// T_k = ⌈P(X ≤ k)·2^53⌉ for k = 0 … Trials. Since key·2^−53 and P(X ≤ k)·2^53 are exact (power-of-two scaling),
+    /// u ≥ P(X ≤ k) ⟺ key ≥ T_k, so the smallest k with key &lt; T_k is exactly <see cref="Sample"/>(u): the device
+    /// kernels invert the same table without double precision.
+    /// </summary>
+    public ulong[] KeyThresholds()
+    {
+        var thresholds = new ulong[Trials + 1];
+        for (int k = 0; k <= Trials; k++) thresholds[k] = (ulong)Math.Ceiling(_cdf[k] * (1UL << 53));
+        return thresholds;
+    }
 }

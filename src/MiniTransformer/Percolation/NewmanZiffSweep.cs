@@ -6,8 +6,11 @@ namespace MiniTransformer.Percolation;
 /// Newman–Ziff (PRE 64, 016706, 2001): occupy the sites one at a time in random order, merging clusters with a
 /// weighted union–find with path halving, so one O(N α(N)) pass yields the microcanonical observables after every
 /// number of occupied sites n = 1…N — i.e. for all p at once. Observables: the largest cluster's size after n
-/// additions and, on open lattices, the first n at which one cluster touches both faces x_0 = 0 and x_0 = L−1
-/// (spanning along axis 0). Canonical values at p follow by <see cref="Canonical"/>.
+/// additions and the first n at which a cluster crosses the lattice along axis 0 — on open lattices by touching
+/// both faces x_0 = 0 and x_0 = L−1 (spanning), on periodic ones by wrapping around the torus (Newman–Ziff §IV:
+/// every site keeps its unwrapped x_0 displacement to its union–find parent; a bond that joins two sites of one
+/// cluster whose displacements disagree by a multiple of L closes a winding loop). Canonical values at p follow
+/// by <see cref="Canonical"/>.
 /// </summary>
 public sealed class NewmanZiffSweep
 {
@@ -15,6 +18,8 @@ public sealed class NewmanZiffSweep
     public required int[] LargestCluster { get; init; }
     /// <summary>The number of additions at which a spanning cluster first appears (open lattices), else −1.</summary>
     public required int FirstSpanning { get; init; }
+    /// <summary>The number of additions at which a cluster first wraps around axis 0 (periodic lattices), else −1.</summary>
+    public required int FirstWrapping { get; init; }
     public int SiteCount => LargestCluster.Length - 1;
 
     public static NewmanZiffSweep Run(HypercubicLattice lattice, ulong seed)
@@ -23,42 +28,62 @@ public sealed class NewmanZiffSweep
         int n = lattice.SiteCount, side = lattice.Side;
         var parent = new int[n];           // union–find: parent[i] = i for roots, −1 for empty sites
         var size = new int[n];
+        var shift = new int[n];            // unwrapped x_0(i) − x_0(parent[i]); 0 at roots
         var faces = new byte[n];           // bit 0: touches x_0 = 0, bit 1: touches x_0 = L−1 (valid at roots)
         Array.Fill(parent, -1);
         var largest = new int[n + 1];
         Span<int> neighbours = stackalloc int[2 * lattice.Dimension];
-        int best = 0, firstSpanning = -1;
+        int best = 0, firstSpanning = -1, firstWrapping = -1;
         for (int step = 0; step < n; step++)
         {
             int site = order[step];
             parent[site] = site; size[site] = 1;
             int x0 = lattice.Coordinate(site, 0);
             faces[site] = (byte)((x0 == 0 ? 1 : 0) | (x0 == side - 1 ? 2 : 0));
-            int root = site;
             lattice.Neighbours(site, neighbours);
-            foreach (int nb in neighbours)
+            for (int e = 0; e < neighbours.Length; e++)
             {
+                int nb = neighbours[e];
                 if (nb < 0 || parent[nb] < 0) continue;
-                int other = Find(parent, nb);
-                if (other == root) continue;
+                // Unwrapped, the bond moves x_0 by −1 (e = 0), +1 (e = 1) or not at all (other axes).
+                int bond = e == 0 ? -1 : e == 1 ? 1 : 0;
+                int root = Find(parent, shift, site, out int siteOffset);
+                int other = Find(parent, shift, nb, out int nbOffset);
+                // x_0(other) − x_0(root), unwrapped through this bond.
+                int rootsApart = siteOffset + bond - nbOffset;
+                if (other == root)
+                {
+                    if (rootsApart != 0 && firstWrapping < 0 && lattice.Periodic) firstWrapping = step + 1;
+                    continue;
+                }
                 // Weighted union: the smaller tree hangs under the larger one.
-                if (size[other] > size[root]) (root, other) = (other, root);
+                if (size[other] > size[root]) { (root, other) = (other, root); rootsApart = -rootsApart; }
                 parent[other] = root;
+                shift[other] = rootsApart;
                 size[root] += size[other];
                 faces[root] |= faces[other];
             }
-            if (size[root] > best) best = size[root];
+            int final = Find(parent, shift, site, out _);
+            if (size[final] > best) best = size[final];
             largest[step + 1] = best;
-            if (firstSpanning < 0 && !lattice.Periodic && faces[root] == 3) firstSpanning = step + 1;
+            if (firstSpanning < 0 && !lattice.Periodic && faces[final] == 3) firstSpanning = step + 1;
         }
-        return new NewmanZiffSweep { LargestCluster = largest, FirstSpanning = firstSpanning };
+        return new NewmanZiffSweep { LargestCluster = largest, FirstSpanning = firstSpanning, FirstWrapping = firstWrapping };
     }
 
-    private static int Find(int[] parent, int i)
+    /// <summary>The root of <paramref name="i"/> and x_0(i) − x_0(root) unwrapped, halving the path (and summing the shifts it skips).</summary>
+    private static int Find(int[] parent, int[] shift, int i, out int offset)
     {
+        offset = 0;
         while (parent[i] != i)
         {
-            parent[i] = parent[parent[i]]; // path halving
+            int up = parent[i];
+            if (parent[up] != up)
+            {
+                shift[i] += shift[up];
+                parent[i] = parent[up];
+            }
+            offset += shift[i];
             i = parent[i];
         }
         return i;

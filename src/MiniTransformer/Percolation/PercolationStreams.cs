@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MiniTransformer.Randomness;
@@ -66,7 +67,8 @@ public static class PercolationStreams
         if (increments.IsEmpty) return;
         int firstPair = first >> 1, lastPair = (first + increments.Length - 1) >> 1;
         int pairs = lastPair - firstPair + 1;
-        double[] buffer = new double[2 * pairs];
+        double[] rented = ArrayPool<double>.Shared.Rent(2 * pairs);
+        var buffer = rented.AsSpan(0, 2 * pairs);
         PhiloxUniformPairs(seed, stream, TargetIndexBase + (ulong)firstPair, buffer);
         for (int m = 0; m < pairs; m++)
         {
@@ -74,7 +76,8 @@ public static class PercolationStreams
             buffer[2 * m] = c;
             buffer[2 * m + 1] = s;
         }
-        buffer.AsSpan(first & 1, increments.Length).CopyTo(increments);
+        buffer.Slice(first & 1, increments.Length).CopyTo(increments);
+        ArrayPool<double>.Shared.Return(rented);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MiniTransformer.Percolation;
 
 /// <summary>
@@ -12,9 +14,13 @@ public static class RandomWalkTarget
     public static void Compute(ReadOnlySpan<int> parents, ulong seed, ulong clusterId, Span<float> values)
     {
         int n = parents.Length;
-        var raw = n <= 4096 ? stackalloc double[n] : new double[n];
+        // Large clusters borrow their float64 walk from the pool: a fresh array per cluster would be a large-object
+        // allocation, and those are collected only by full collections.
+        double[]? rented = n <= 4096 ? null : ArrayPool<double>.Shared.Rent(n);
+        Span<double> raw = rented is null ? stackalloc double[n] : rented.AsSpan(0, n);
         ComputeRaw(parents, seed, clusterId, raw);
         Standardise(raw, values);
+        if (rented is not null) ArrayPool<double>.Shared.Return(rented);
     }
 
     /// <summary>The walk before standardisation: raw[0] = 0, raw[i] = raw[parents[i]] + increment i.</summary>

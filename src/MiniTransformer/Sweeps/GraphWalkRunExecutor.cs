@@ -1,25 +1,22 @@
 using MiniTransformer.Compute;
 using MiniTransformer.Compute.Cpu;
-using MiniTransformer.Data;
 using MiniTransformer.Model;
 using MiniTransformer.Training;
 
 namespace MiniTransformer.Sweeps;
 
 /// <summary>
-/// Runs one sweep run as a transformer training run on the sweep's walk files: the run config becomes a
-/// <see cref="TrainingOptions"/>, the trainer runs to the end (or diverges), and its run record becomes the
-/// store's row and curve.
+/// Runs one sweep run as a transformer training run on walks of the sweep's graph, sampled on the run's compute
+/// device as training goes (<see cref="WalkStream"/>): the run config becomes a <see cref="TrainingOptions"/>, the
+/// trainer runs to the end (or diverges), and its run record becomes the store's row and curve.
 /// </summary>
-public sealed class GraphWalkRunExecutor(SweepDataFiles data) : IRunExecutor
+public sealed class GraphWalkRunExecutor(SweepWalkData data) : IRunExecutor
 {
-    private readonly TokenSidecar _sidecar = TokenFile.ReadSidecar(data.TestPath);
-
     /// <summary>The training options of a run, as the `train` verb would build them.</summary>
     public TrainingOptions OptionsFor(RunConfig c)
     {
         int context = c.Data.SequenceLength - 1;
-        var model = Model(_sidecar.VocabSize, context, c.Layers, c.Width, c.Param, c.BaseWidth, c.Heads, c.Positions, c.TiedEmbeddings);
+        var model = Model(data.Graph.NodeCount, context, c.Layers, c.Width, c.Param, c.BaseWidth, c.Heads, c.Positions, c.TiedEmbeddings);
         int evalBatches = (int)Math.Max(1, c.Data.TestTokens / ((long)c.Batch * context));
         return new TrainingOptions(model, c.Batch, c.Tokens, (float)c.LearningRate, c.Seed,
             new AdamWSettings(WeightDecay: (float)c.WeightDecay), c.WarmupFraction, (float)(c.GradClip ?? 0),
@@ -30,7 +27,7 @@ public sealed class GraphWalkRunExecutor(SweepDataFiles data) : IRunExecutor
     {
         var options = OptionsFor(config);
         using var backend = CreateBackend(config.Backend, threads);
-        using var trainer = new Trainer(backend, options, data.TrainPaths[config.Seed], data.TestPath);
+        using var trainer = StartTrainer(backend, config, options);
         while (!trainer.Finished)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -48,6 +45,37 @@ public sealed class GraphWalkRunExecutor(SweepDataFiles data) : IRunExecutor
             .ToList();
         var status = record.Status == Training.RunStatus.Diverged ? Sweeps.RunStatus.Diverged : Sweeps.RunStatus.Done;
         return new RunOutcome(status, record.DivergenceReason, metrics, curve, IO.Json.Serialize(record));
+    }
+
+    /// <summary>A trainer of this run on its device-sampled walks (it owns the streams).</summary>
+    public Trainer StartTrainer(ComputeBackend backend, RunConfig config, TrainingOptions options)
+    {
+        var train = TrainStream(backend, config);
+        try
+        {
+            return new Trainer(backend, options, train, TestStream(backend, config));
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Walks 0 … of stream <c>seed</c>: the run's training data.</summary>
+    public WalkStream TrainStream(ComputeBackend backend, RunConfig c)
+    {
+        int length = c.Data.SequenceLength;
+        return new WalkStream(backend, data.Graph, length, c.Batch, c.Seed, SweepWalkData.TrainFirstWalk,
+            SweepWalkData.TrainWalks(c.Tokens, length, c.Batch), $"walks of {data.GraphPath}, seed {c.Seed}, from walk {SweepWalkData.TrainFirstWalk}, sampled on the device");
+    }
+
+    /// <summary>The held-out walks every run of the sweep is evaluated on.</summary>
+    public WalkStream TestStream(ComputeBackend backend, RunConfig c)
+    {
+        int length = c.Data.SequenceLength;
+        return new WalkStream(backend, data.Graph, length, c.Batch, SweepWalkData.TestSeed, SweepWalkData.TestFirstWalk,
+            SweepWalkData.TestWalks(c.Data.TestTokens, length), $"walks of {data.GraphPath}, seed {SweepWalkData.TestSeed}, from walk {SweepWalkData.TestFirstWalk}, sampled on the device");
     }
 
     /// <summary>N without embeddings of a (layers, width) model of this data: turns compute budgets into token budgets.</summary>

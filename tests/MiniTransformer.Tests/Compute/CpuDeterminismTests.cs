@@ -33,7 +33,13 @@ public class CpuDeterminismTests
         using var b = backend.UploadNew<float>(TestData.Random((int)s.ExtentB, 2));
         using var c = backend.UploadNew<float>(TestData.Random((int)s.ExtentC, 3));
         backend.Gemm(s, a, b, c);
-        return backend.DownloadArray<float>(c);
+        // A weight-gradient shape: few output rows, long K, so the split over threads is by single A strips.
+        var w = new GemmSpec(50, 64, 1600, TransA: true);
+        using var wa = backend.UploadNew<float>(TestData.Random((int)w.ExtentA, 4));
+        using var wb = backend.UploadNew<float>(TestData.Random((int)w.ExtentB, 5));
+        using var wc = backend.Allocate<float>(w.ExtentC);
+        backend.Gemm(w, wa, wb, wc);
+        return [.. backend.DownloadArray<float>(c), .. backend.DownloadArray<float>(wc)];
     });
 
     [Fact]

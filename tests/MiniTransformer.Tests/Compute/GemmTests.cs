@@ -45,6 +45,11 @@ public class GemmTests
         Check(backend, new GemmSpec(11, 13, 17, TransA: true, Batch: 4, StrideB: 0, Beta: 1f), GemmEpilogue.None, 7);
         Check(backend, new GemmSpec(7, 19, 5, TransB: true, Batch: 3, StrideA: 0, StrideC: 7 * 19 + 4), GemmEpilogue.Bias, 8);
         Check(backend, new GemmSpec(33, 20, 40, Batch: 2, StrideA: 33 * 40 + 3, StrideB: 40 * 20 + 1), GemmEpilogue.BiasGelu, 9);
+        // Whole 12×32 tiles with operands read in place (A stored M×K, B stored K×N) and packed (A stored K×M) per batch.
+        Check(backend, new GemmSpec(40, 70, 300, Batch: 2, StrideB: 0), GemmEpilogue.None, 10);
+        Check(backend, new GemmSpec(40, 70, 300, TransA: true, Batch: 2, StrideA: 40 * 300 + 5), GemmEpilogue.Bias, 11);
+        // B stored K×N wider than the in-place limit: packed by K blocks into strips, per batch.
+        Check(backend, new GemmSpec(13, 401, 300, TransA: true, Batch: 2), GemmEpilogue.None, 12);
     }
 
     internal static void Check(ComputeBackend backend, GemmSpec s, GemmEpilogue epilogue, int seed)

@@ -22,29 +22,39 @@ public sealed unsafe partial class CpuBackend
                 float* xr = x + r * vocab;
                 int tr = target[r];
                 float max = VectorMath.Max(xr, vocab);
-                float others = SumExp(xr, 0, tr, max) + SumExp(xr, tr + 1, vocab, max);
-                float shifted = xr[tr] - max, sum = others + MathF.Exp(shifted);
+                float shifted = xr[tr] - max;
+                float* dr = dx == null ? null : dx + r * vocab;
+                // One exp per logit: the gradient row holds the exponentials until the sum is known, then is scaled.
+                float others = SumExp(xr, dr, 0, tr, max) + SumExp(xr, dr, tr + 1, vocab, max), sum = others + MathF.Exp(shifted);
                 loss[r] = MathF.Log(sum) - shifted;
-                if (dx == null) continue;
-                float* dr = dx + r * vocab;
+                if (dr == null) continue;
                 float scaleOverSum = gradScale / sum;
                 int i = 0;
-                for (; i + 16 <= vocab; i += 16)
-                    (VectorMath.Exp(Vector512.Load(xr + i) - Vector512.Create(max)) * Vector512.Create(scaleOverSum)).Store(dr + i);
-                for (; i < vocab; i++) dr[i] = MathF.Exp(xr[i] - max) * scaleOverSum;
+                for (; i + 16 <= vocab; i += 16) (Vector512.Load(dr + i) * Vector512.Create(scaleOverSum)).Store(dr + i);
+                for (; i < vocab; i++) dr[i] *= scaleOverSum;
                 dr[tr] = -others * scaleOverSum;
             }
         });
     }
 
-    /// <summary>Σ exp(x[i] − shift) over [begin, end).</summary>
-    private static float SumExp(float* x, int begin, int end, float shift)
+    /// <summary>Σ exp(x[i] − shift) over [begin, end), each exponential also stored to dst[i] unless dst is null.</summary>
+    private static float SumExp(float* x, float* dst, int begin, int end, float shift)
     {
         int i = begin;
         var acc = Vector512<float>.Zero;
-        for (; i + 16 <= end; i += 16) acc += VectorMath.Exp(Vector512.Load(x + i) - Vector512.Create(shift));
+        for (; i + 16 <= end; i += 16)
+        {
+            var e = VectorMath.Exp(Vector512.Load(x + i) - Vector512.Create(shift));
+            if (dst != null) e.Store(dst + i);
+            acc += e;
+        }
         float sum = Vector512.Sum(acc);
-        for (; i < end; i++) sum += MathF.Exp(x[i] - shift);
+        for (; i < end; i++)
+        {
+            float e = MathF.Exp(x[i] - shift);
+            if (dst != null) dst[i] = e;
+            sum += e;
+        }
         return sum;
     }
 }

@@ -4,16 +4,21 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MiniTransformer.Compute.Cpu;
 
-// Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): op(A) is packed into MR-row strips (with α
-// folded in) and op(B) into NR-column strips, each strip holding all of K and zero-padded to whole tiles; tasks of MBlock×NBlock strips then walk K in blocks of KC so one B strip (KC×NR) stays in L1 while the A
-// strips of the block stream from L2. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block in
-// the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
+// Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): the microkernel computes an MR×NR tile over one
+// K block of KC from MR-row strips of op(A) and NR-column strips of op(B) — read in place where the operand's layout
+// allows, otherwise packed (B up front, zero-padded to whole strips; A block by block inside the task that uses it).
+// Tasks are an N block × a group of A strips. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block
+// in the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
 public sealed unsafe partial class CpuBackend
 {
     private const int KC = 256;
     private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16;
     /// <summary>Below this many FLOPs a GEMM runs on the calling thread: fan-out would cost more than it saves.</summary>
     private const long ParallelGemmFlops = 1L << 21;
+    /// <summary>Rows of a K×M operand whose lines the A packing requests ahead of use.</summary>
+    private const int PackPrefetchRows = 8;
+    /// <summary>Widest B stored K×N that the microkernel reads in place (see GemmCore).</summary>
+    private const int DirectBMaxColumns = 384;
 
     private float* _scratch;
     private long _scratchLength;
@@ -28,74 +33,85 @@ public sealed unsafe partial class CpuBackend
         var simd = Simd;
         var (mr, nr) = GemmKernels.Tile(simd);
         int mStrips = (m + mr - 1) / mr, nStrips = (n + nr - 1) / nr;
-        int packsA = strideA == 0 ? 1 : batch, packsB = strideB == 0 ? 1 : batch;
-        long panelA = (long)mStrips * mr * k, panelB = (long)nStrips * nr * k;
-        float* pa = Scratch(packsA * panelA + packsB * panelB), pb = pa + packsA * panelA;
+        int packsB = strideB == 0 ? 1 : batch;
+        long panelB = (long)nStrips * nr * k;
+        float* pb = Scratch(packsB * panelB);
         float* srcA = Ptr(a), srcB = Ptr(b), dstC = Ptr(c);
         float* biasPtr = bias is { } bs ? Ptr(bs) : null, prePtr = preActivation is { } ps ? Ptr(ps) : null;
         bool parallel = 2.0 * m * n * k * batch >= ParallelGemmFlops;
 
-        // A stored transposed is packed by K blocks (each job reads whole rows of A); otherwise by strips.
-        int kBlocks = (k + KC - 1) / KC, jobsPerPackA = transA ? kBlocks : mStrips;
-        For(packsA * jobsPerPackA + packsB * nStrips, parallel, job =>
+        // Whole strips are read in place where the layout allows it without cache trouble: A stored M×K when there is
+        // no α to fold in (row i of a strip at a[i·K + k]), and B stored K×N when its rows are short (b[k·N + j]; rows
+        // of 512+ floats put a strip's lines in a few L1 sets). Everything else is packed: B up front (shared by every
+        // task), A block by block inside the task that uses it, so a packed A block is still in L2 when it is read
+        // (packing all of A up front cost a write and a read-back of data larger than the caches: 10–50 % of the time
+        // of the long-K and weight-gradient shapes).
+        int directStripsA = alpha == 1f && !transA ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
+        int packedStripsB = nStrips - directStripsB;
+        // B stored K×N is packed by K blocks (each job reads whole rows of B, sequentially); Bᵀ strip by strip.
+        int kBlocks = (k + KC - 1) / KC, jobsPerPackB = packedStripsB == 0 ? 0 : transB ? packedStripsB : kBlocks;
+        For(packsB * jobsPerPackB, parallel, job =>
         {
-            if (job < packsA * jobsPerPackA)
+            long p = job / jobsPerPackB; int part = (int)(job % jobsPerPackB);
+            if (transB)
             {
-                long p = job / jobsPerPackA; int part = (int)(job % jobsPerPackA);
-                if (transA) PackTransposedA(pa + p * panelA, srcA + p * strideA, m, k, alpha, part * KC, mr, mStrips);
-                else PackA(pa + p * panelA + (long)part * mr * k, srcA + p * strideA, m, k, alpha, part * mr, mr);
+                int strip = directStripsB + part;
+                PackTransposedB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB, n, k, strip * nr, nr);
             }
-            else
-            {
-                job -= packsA * jobsPerPackA;
-                long p = job / nStrips; int strip = (int)(job % nStrips);
-                PackB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB, n, k, transB, strip * nr, nr);
-            }
+            else PackRowsB(pb + p * panelB, srcB + p * strideB, n, k, part * KC, Math.Min(KC, k - part * KC), directStripsB, nStrips, nr);
         });
 
-        // Tasks: an N block × a group of M blocks. Inside a task the KC×NC block of B stays in L2 while the group's
-        // A blocks pass through it; groups are only as small as needed to give every thread a few tasks.
-        int mBlocks = (mStrips + MBlockStrips - 1) / MBlockStrips, nBlocks = (nStrips + NBlockStrips - 1) / NBlockStrips;
-        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1, mBlocks);
+        // Tasks: an N block × a group of A strips. Inside a task the KC×NC block of B stays in L2 while the group's
+        // A blocks pass through it; groups are only as small as needed to give every thread a few tasks (down to one
+        // strip, so a weight gradient with few output rows still spreads over all threads).
+        int nBlocks = (nStrips + NBlockStrips - 1) / NBlockStrips;
+        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1, mStrips);
         For((long)batch * mGroups * nBlocks, parallel, task =>
         {
             int bi = (int)(task / (mGroups * nBlocks)), block = (int)(task % (mGroups * nBlocks));
             int group = block / nBlocks, nb = block % nBlocks;
-            float* panelsA = pa + (strideA == 0 ? 0 : bi * panelA), panelsB = pb + (strideB == 0 ? 0 : bi * panelB);
+            float* panelsB = pb + (strideB == 0 ? 0 : bi * panelB);
+            float* aBatch = srcA + bi * strideA, bBatch = srcB + bi * strideB;
             float* cBatch = dstC + bi * strideC, preBatch = prePtr == null ? null : prePtr + bi * strideC;
-            int mbBegin = (int)((long)group * mBlocks / mGroups), mbEnd = (int)((long)(group + 1) * mBlocks / mGroups);
+            int groupBegin = (int)((long)group * mStrips / mGroups), groupEnd = (int)((long)(group + 1) * mStrips / mGroups);
             int tEnd = Math.Min(nStrips, (nb + 1) * NBlockStrips);
             float* tile = stackalloc float[GemmKernels.MR512 * GemmKernels.NR512];
+            float* packedA = stackalloc float[MBlockStrips * GemmKernels.MR512 * KC];
             for (int k0 = 0; k0 < k; k0 += KC)
             {
                 int kc = Math.Min(KC, k - k0);
                 bool first = k0 == 0, last = k0 + kc == k;
-                for (int mb = mbBegin; mb < mbEnd; mb++)
-                for (int t = nb * NBlockStrips; t < tEnd; t++)
+                for (int sBegin = groupBegin; sBegin < groupEnd; sBegin += MBlockStrips)
                 {
-                    int j0 = t * nr, cols = Math.Min(nr, n - j0);
-                    float* stripB = panelsB + (long)t * nr * k + (long)k0 * nr;
-                    int sEnd = Math.Min(mStrips, (mb + 1) * MBlockStrips);
-                    for (int strip = mb * MBlockStrips; strip < sEnd; strip++)
+                    int sEnd = Math.Min(groupEnd, sBegin + MBlockStrips), packFrom = Math.Max(sBegin, directStripsA);
+                    if (packFrom < sEnd) PackBlockA(packedA, aBatch, m, k, transA, alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
+                    for (int strip = sBegin; strip < sEnd; strip++)
                     {
                         int i0 = strip * mr, rows = Math.Min(mr, m - i0);
-                        float* blockA = panelsA + (long)strip * mr * k + (long)k0 * mr;
-                        int lda = transA ? 1 : kc, kStep = transA ? mr : 1;
-                        long at = (long)i0 * n + j0;
-                        float* cTile = cBatch + at;
-                        if (rows == mr && cols == nr)
+                        bool inPlace = strip < directStripsA;
+                        float* blockA = inPlace ? aBatch + (transA ? (long)k0 * m + i0 : (long)i0 * k + k0) : packedA + (strip - packFrom) * mr * kc;
+                        int lda = transA ? 1 : inPlace ? k : kc, kStep = !transA ? 1 : inPlace ? m : mr;
+                        for (int t = nb * NBlockStrips; t < tEnd; t++)
                         {
-                            // Whole tile: straight from the registers into C.
-                            if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-                            GemmKernels.Run(simd, blockA, lda, kStep, stripB, kc, cTile, n, accumulate: !first || beta != 0f);
+                            int j0 = t * nr, cols = Math.Min(nr, n - j0);
+                            float* stripB = t < directStripsB ? bBatch + (long)k0 * n + j0 : panelsB + (long)t * nr * k + (long)k0 * nr;
+                            int ldb = t < directStripsB ? n : nr;
+                            long at = (long)i0 * n + j0;
+                            float* cTile = cBatch + at;
+                            if (rows == mr && cols == nr)
+                            {
+                                // Whole tile: straight from the registers into C.
+                                if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
+                                GemmKernels.Run(simd, blockA, lda, kStep, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
+                            }
+                            else
+                            {
+                                GemmKernels.Run(simd, blockA, lda, kStep, stripB, ldb, kc, tile, nr, accumulate: false);
+                                MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
+                            }
+                            if (last && epilogue != GemmEpilogue.None)
+                                ApplyEpilogue(cTile, n, rows, cols, epilogue, biasPtr + j0, preBatch == null ? null : preBatch + at);
                         }
-                        else
-                        {
-                            GemmKernels.Run(simd, blockA, lda, kStep, stripB, kc, tile, nr, accumulate: false);
-                            MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
-                        }
-                        if (last && epilogue != GemmEpilogue.None)
-                            ApplyEpilogue(cTile, n, rows, cols, epilogue, biasPtr + j0, preBatch == null ? null : preBatch + at);
                     }
                 }
             }
@@ -103,58 +119,79 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// Strip of MR rows of α·A, A row-major (M×K), zero rows past M, in KC blocks (block at k0·MR) holding the rows
-    /// one after another (element [r·kc + k]): plain copies, no transpose.
+    /// Rows [i0, i1) of α·op(A) (i1 − i0 a whole number of MR-row strips; rows past M zero) over the K block
+    /// [k0, k0 + kc), strip after strip. A stored M×K: each strip's rows one after another (element [r·kc + k]), plain
+    /// copies. A stored K×M: per k the strip's MR values (element [k·MR + r]) — each row of A gives all strips their
+    /// values for that k in one pass.
     /// </summary>
-    private static void PackA(float* dst, float* a, int m, int k, float alpha, int i0, int mr)
+    private static void PackBlockA(float* dst, float* a, int m, int k, bool trans, float alpha, int i0, int i1, int k0, int kc, int mr)
     {
-        int rows = Math.Min(mr, m - i0);
-        for (int k0 = 0; k0 < k; k0 += KC)
+        if (!trans)
         {
-            int kc = Math.Min(KC, k - k0);
-            float* block = dst + (long)k0 * mr;
-            for (int r = 0; r < mr; r++)
+            for (int i = i0; i < i1; i++)
             {
-                if (r < rows) ScaleCopy(a + (long)(i0 + r) * k + k0, block + r * kc, kc, alpha);
-                else new Span<float>(block + r * kc, kc).Clear();
+                float* d = dst + (long)(i - i0) / mr * mr * kc + (i - i0) % mr * kc;
+                if (i < m) ScaleCopy(a + (long)i * k + k0, d, kc, alpha);
+                else new Span<float>(d, kc).Clear();
             }
+            return;
         }
-    }
-
-    /// <summary>
-    /// K block [k0, k0 + KC) of every MR-row strip of α·Aᵀ, A stored K×M: each row of A (one k) is read once and
-    /// split into the strips' MR contiguous values for that k (element [k·MR + r] of the strip's block).
-    /// </summary>
-    private static void PackTransposedA(float* dst, float* a, int m, int k, float alpha, int k0, int mr, int mStrips)
-    {
-        int kc = Math.Min(KC, k - k0);
+        int ahead = Math.Min(PackPrefetchRows, kc);
+        for (int kk = 0; kk < ahead; kk++) PrefetchRow(a + (long)(k0 + kk) * m + i0, Math.Min(i1, m) - i0);
         for (int kk = 0; kk < kc; kk++)
         {
             float* src = a + (long)(k0 + kk) * m;
-            for (int strip = 0; strip < mStrips; strip++)
+            if (kk + ahead < kc) PrefetchRow(src + (long)ahead * m + i0, Math.Min(i1, m) - i0);
+            for (int s0 = i0; s0 < i1; s0 += mr)
             {
-                int i0 = strip * mr, rows = Math.Min(mr, m - i0);
-                float* d = dst + (long)strip * mr * k + (long)k0 * mr + kk * mr;
-                ScaleCopy(src + i0, d, rows, alpha);
+                float* d = dst + (long)(s0 - i0) * kc + kk * mr;
+                int rows = Math.Clamp(m - s0, 0, mr);
+                if (rows == 12 && alpha == 1f)
+                {
+                    Vector256.Load(src + s0).Store(d);
+                    Vector128.Load(src + s0 + 8).Store(d + 8);
+                    continue;
+                }
+                ScaleCopy(src + s0, d, rows, alpha);
                 for (int r = rows; r < mr; r++) d[r] = 0f;
             }
         }
     }
 
-    /// <summary>Strip of NR columns of op(B) over all K: dst[k·NR + c], columns past N zero.</summary>
-    private static void PackB(float* dst, float* b, int n, int k, bool trans, int j0, int nr)
+    /// <summary>
+    /// Asks for the cache lines of x[0, n) ahead of use. Rows of a K×M operand lie a page or more apart, where the
+    /// hardware prefetcher (which stays within a page) cannot follow.
+    /// </summary>
+    private static void PrefetchRow(float* x, int n)
     {
-        int cols = Math.Min(nr, n - j0);
-        if (!trans)
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < n; i += 16) Sse.Prefetch0(x + i);
+        Sse.Prefetch0(x + n - 1);
+    }
+
+    /// <summary>
+    /// Rows [k0, k0 + kc) of B stored K×N into the NR-column strips [firstStrip, nStrips) (strip s at dst + s·NR·K,
+    /// element [k·NR + c], columns past N zero): each row is read once, front to back.
+    /// </summary>
+    private static void PackRowsB(float* dst, float* b, int n, int k, int k0, int kc, int firstStrip, int nStrips, int nr)
+    {
+        for (int kk = k0; kk < k0 + kc; kk++)
         {
-            for (int kk = 0; kk < k; kk++)
+            float* src = b + (long)kk * n;
+            for (int strip = firstStrip; strip < nStrips; strip++)
             {
-                float* d = dst + (long)kk * nr;
-                ScaleCopy(b + (long)kk * n + j0, d, cols, 1f);
+                int j0 = strip * nr, cols = Math.Min(nr, n - j0);
+                float* d = dst + (long)strip * nr * k + (long)kk * nr;
+                ScaleCopy(src + j0, d, cols, 1f);
                 for (int c = cols; c < nr; c++) d[c] = 0f;
             }
-            return;
         }
+    }
+
+    /// <summary>Strip of NR columns of Bᵀ, B stored N×K, over all K: dst[k·NR + c], columns past N zero.</summary>
+    private static void PackTransposedB(float* dst, float* b, int n, int k, int j0, int nr)
+    {
+        int cols = Math.Min(nr, n - j0);
         // B stored N×K: a transpose. Whole 8×8 blocks go through AVX registers; the rest element by element.
         int kk8 = 0;
         if (Avx.IsSupported && cols == nr && nr % 8 == 0)

@@ -22,22 +22,23 @@ internal static unsafe class GemmKernels
     };
 
     /// <summary>
-    /// Row r of the A panel at a[r·lda + k·kStep]: rows stored one after another (lda = kc, kStep = 1) or
-    /// interleaved per k (lda = 1, kStep = MR), whichever packs from the source without a transpose.
+    /// Row r of the A block at a[r·lda + k·kStep]: packed rows one after another (lda = kc, kStep = 1) or interleaved
+    /// per k (lda = 1, kStep = MR), or the source matrix itself (lda = K, kStep = 1; or lda = 1, kStep = M stored
+    /// transposed). The NR columns of B for k at b[k·ldb]: a packed strip (ldb = NR) or B itself (ldb = N).
     /// The tile is stored to c (row stride ldc), or added to it when <paramref name="accumulate"/>.
     /// </summary>
-    public static void Run(CpuSimd simd, float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
+    public static void Run(CpuSimd simd, float* a, int lda, int kStep, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         switch (simd)
         {
-            case CpuSimd.Vector512: Kernel512(a, lda, kStep, b, kc, c, ldc, accumulate); break;
-            case CpuSimd.Vector256: Kernel256(a, lda, kStep, b, kc, c, ldc, accumulate); break;
-            default: KernelScalar(a, lda, kStep, b, kc, c, ldc, accumulate); break;
+            case CpuSimd.Vector512: Kernel512(a, lda, kStep, b, ldb, kc, c, ldc, accumulate); break;
+            case CpuSimd.Vector256: Kernel256(a, lda, kStep, b, ldb, kc, c, ldc, accumulate); break;
+            default: KernelScalar(a, lda, kStep, b, ldb, kc, c, ldc, accumulate); break;
         }
     }
 
     /// <summary>Vector512: a 12×32 tile in 24 zmm accumulators; per k two B loads and twelve A broadcasts.</summary>
-    private static void Kernel512(float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
+    private static void Kernel512(float* a, int lda, int kStep, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
@@ -48,7 +49,7 @@ internal static unsafe class GemmKernels
             c60 = Vector512<float>.Zero, c61 = Vector512<float>.Zero, c70 = Vector512<float>.Zero, c71 = Vector512<float>.Zero,
             c80 = Vector512<float>.Zero, c81 = Vector512<float>.Zero, c90 = Vector512<float>.Zero, c91 = Vector512<float>.Zero,
             c100 = Vector512<float>.Zero, c101 = Vector512<float>.Zero, c110 = Vector512<float>.Zero, c111 = Vector512<float>.Zero;
-        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += 32)
+        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += ldb)
         {
             var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16);
             var x0 = Vector512.Create(a0[ak]); c00 = Avx512F.FusedMultiplyAdd(x0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x0, b1, c01);
@@ -94,14 +95,14 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Vector256 + FMA: a 6×16 tile in 12 ymm accumulators.</summary>
-    private static void Kernel256(float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
+    private static void Kernel256(float* a, int lda, int kStep, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float* a4 = a + 4 * lda, a5 = a + 5 * lda;
         Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero, c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero,
             c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero, c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero,
             c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero, c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
-        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += 16)
+        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += ldb)
         {
             var b0 = Vector256.Load(b); var b1 = Vector256.Load(b + 8);
             var x0 = Vector256.Create(a0[ak]); c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
@@ -129,12 +130,12 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Portable fallback: a 4×4 tile with a multiply and an add per term (no FMA assumed).</summary>
-    private static void KernelScalar(float* a, int lda, int kStep, float* b, int kc, float* c, int ldc, bool accumulate)
+    private static void KernelScalar(float* a, int lda, int kStep, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += NRScalar)
+        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += ldb)
         {
             float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
             float x0 = a0[ak], x1 = a1[ak], x2 = a2[ak], x3 = a3[ak];

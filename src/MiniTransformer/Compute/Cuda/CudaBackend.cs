@@ -21,8 +21,14 @@ public sealed unsafe class CudaBackend : KernelBackend
     private readonly object _gate = new();
     private bool _disposed;
 
-    /// <summary>PTX per (file, architecture) for the life of the process: NVRTC runs once per kernel file, not once per backend.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string File, int Architecture), byte[]> PtxCache = new();
+    /// <summary>
+    /// PTX per (file, architecture) for the life of the process: NVRTC runs once per kernel file, not once per backend,
+    /// and never on two threads at once (older NVRTC releases are not thread-safe, and backends on several threads
+    /// compile the same file on first use) — hence a Lazy per key and one compile lock.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string File, int Architecture), Lazy<byte[]>> PtxCache = new();
+
+    private static readonly Lock CompileGate = new();
 
     /// <param name="ordinal">CUDA device index (as listed by `devices`).</param>
     public CudaBackend(int ordinal = 0)
@@ -159,7 +165,10 @@ public sealed unsafe class CudaBackend : KernelBackend
     /// <summary>Compiles <paramref name="source"/> with the prelude and loads it; NVRTC errors become <see cref="KernelBuildException"/>.</summary>
     internal nint BuildModule(string file, string source) => Load(file, Compile(file, source));
 
-    private byte[] Compile(string file, string source) => _nvrtc.CompileToPtx(file, CudaPrelude.Source + source, CompileOptions);
+    private byte[] Compile(string file, string source)
+    {
+        lock (CompileGate) return _nvrtc.CompileToPtx(file, CudaPrelude.Source + source, CompileOptions);
+    }
 
     /// <summary>Loads PTX (JIT-compiled by the driver); a JIT failure reports the driver's error log.</summary>
     private nint Load(string file, byte[] ptx)
@@ -189,7 +198,7 @@ public sealed unsafe class CudaBackend : KernelBackend
     private nint Module(string file)
     {
         if (_modules.TryGetValue(file, out var module)) return module;
-        var ptx = PtxCache.GetOrAdd((file, _architecture), key => Compile(key.File, KernelSource.Load(key.File)));
+        var ptx = PtxCache.GetOrAdd((file, _architecture), key => new Lazy<byte[]>(() => Compile(key.File, KernelSource.Load(key.File)))).Value;
         module = Load(file, ptx);
         _modules[file] = module;
         return module;

@@ -35,6 +35,7 @@ internal static class CudaPrelude
         #define fabs(x) fabsf(x)
         #define fmax(a, b) fmaxf(a, b)
         #define fmin(a, b) fminf(a, b)
+        #define atomic_min(p, v) atomicMin(p, v)
         #ifndef INFINITY
         #define INFINITY __int_as_float(0x7f800000)
         #endif

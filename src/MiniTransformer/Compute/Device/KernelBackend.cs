@@ -187,6 +187,62 @@ public abstract class KernelBackend : ComputeBackend
             new KernelArgs().Buffer(inputs).Buffer(targets).Buffer(sequences).Int(count).Int(length));
     }
 
+    // ---- percolation (kernels/percolation.cl) ---------------------------------------------------------------
+
+    /// <summary>Must equal SCAN_WG in kernels/percolation.cl.</summary>
+    private const int ScanGroup = 256;
+
+    protected override int LabelClustersCore(DeviceSlice<int> labels, int n, int dimension, int side, bool periodic)
+    {
+        using var changed = Allocate<int>(1);
+        Span<int> flag = stackalloc int[1];
+        Launch("percolation.cl", "label_init", Covering(n), new KernelArgs().Buffer(labels).Int(n));
+        int passes = 0;
+        do
+        {
+            flag[0] = 0;
+            Upload<int>(flag, changed);
+            Launch("percolation.cl", "label_hook", Covering(n),
+                new KernelArgs().Buffer(labels).Buffer(changed.All).Int(n).Int(dimension).Int(side).Int(periodic));
+            Launch("percolation.cl", "label_jump", Covering(n), new KernelArgs().Buffer(labels).Int(n));
+            Download(changed.All, flag);
+            passes++;
+        } while (flag[0] != 0);
+        return passes;
+    }
+
+    protected override int BetheCountChildrenCore(DeviceBetheBatch batch, long levelStart, int width)
+    {
+        var counts = batch.Offsets.Slice(0, width);
+        Launch("percolation.cl", "bethe_count_children", Covering(width),
+            new KernelArgs().Buffer(counts).Buffer(batch.SiteCluster).Buffer(batch.SiteLocal).Buffer(batch.ClusterSizes)
+                .Buffer(batch.RootThresholds).Int(batch.RootTrials).Buffer(batch.ChildThresholds).Int(batch.ChildTrials)
+                .Long(levelStart).Int(width).Long(batch.FirstTrial).ULong(batch.Seed));
+        int groups = Groups(width, ScanGroup);
+        using var sums = Allocate<int>(groups);
+        Launch("percolation.cl", "scan_blocks", LaunchShape.Linear(groups, ScanGroup),
+            new KernelArgs().Buffer(counts).Buffer(sums.All).Int(width));
+        Launch("percolation.cl", "scan_sums", LaunchShape.Linear(1, ScanGroup),
+            new KernelArgs().Buffer(sums.All).Int(groups).Buffer(batch.Offsets.Slice(width, 1)));
+        Launch("percolation.cl", "scan_add", Covering(width), new KernelArgs().Buffer(counts).Buffer(sums.All).Int(width));
+        Span<int> total = stackalloc int[1];
+        Download(batch.Offsets.Slice(width, 1), total);
+        return total[0];
+    }
+
+    protected override void BetheWriteChildrenCore(DeviceBetheBatch batch, long levelStart, int width, int total, int maxSize)
+    {
+        Launch("percolation.cl", "bethe_level_first", Covering(width),
+            new KernelArgs().Buffer(batch.LevelFirst).Buffer(batch.Offsets).Buffer(batch.SiteCluster).Long(levelStart).Int(width));
+        if (total > 0)
+            Launch("percolation.cl", "bethe_children", Covering(width),
+                new KernelArgs().Buffer(batch.SiteCluster).Buffer(batch.SiteLocal).Buffer(batch.SiteParent).Buffer(batch.Offsets)
+                    .Buffer(batch.LevelFirst).Buffer(batch.ClusterSizes).Long(levelStart).Int(width));
+        Launch("percolation.cl", "bethe_sizes", Covering(width),
+            new KernelArgs().Buffer(batch.ClusterSizes).Buffer(batch.LevelFirst).Buffer(batch.Offsets).Buffer(batch.SiteCluster)
+                .Long(levelStart).Int(width).Int(maxSize));
+    }
+
     public override void Dispose()
     {
         foreach (var buffer in _scratch.Values) buffer.Dispose();

@@ -27,6 +27,7 @@ public class CudaTranslationTests
         __device__ float cosf(float); __device__ float sinf(float); __device__ float fabsf(float);
         __device__ float fmaxf(float, float); __device__ float fminf(float, float);
         __device__ float __int_as_float(int); __device__ void __syncthreads();
+        __device__ int atomicMin(int*, int);
 
         """;
 
