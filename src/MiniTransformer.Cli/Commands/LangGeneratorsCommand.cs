@@ -76,7 +76,11 @@ public static class LangGeneratorsCommand
                     {
                         var file = TransformerGeneratorFile.Train(computeBackend, options, trainPath, parse.GetValue(test), outPath, overwrite);
                         if (parse.GetValue(CommonOptions.Json))
-                            writer.WriteLine(Json.Serialize(new { File = Path.GetFullPath(outPath), Checkpoint = TransformerGeneratorFile.CheckpointPathFor(outPath), Generator = file with { UnigramCounts = [] } }));
+                            writer.WriteLine(Json.Serialize(new
+                            {
+                                File = Path.GetFullPath(outPath), Checkpoint = TransformerGeneratorFile.CheckpointPathFor(outPath), file.VocabSize, file.Layers, file.Width,
+                                file.Parameters, file.Steps, file.Tokens, file.TrainLossNats, file.TestLossNats, file.WallSeconds,
+                            }));
                         else
                             writer.WriteLine($"wrote {outPath} (+ {Path.GetFileName(TransformerGeneratorFile.CheckpointPathFor(outPath))}): transformer, {file.Layers} layers × width {file.Width}, " +
                                              $"{file.Parameters:N0} parameters, {file.Tokens:N0} tokens in {file.Steps:N0} steps ({file.WallSeconds:F1} s); " +
