@@ -116,6 +116,8 @@ public sealed unsafe class OpenClBackend : KernelBackend
     /// Compiles <paramref name="source"/> as a program for this device; on failure throws
     /// <see cref="KernelBuildException"/> carrying the compiler's build log. Used for kernels/*.cl and by tests.
     /// </summary>
+    private static readonly Lock BuildGate = new();
+
     internal nint BuildProgram(string file, string source)
     {
         var sourceBytes = Encoding.UTF8.GetBytes(source);
@@ -130,7 +132,10 @@ public sealed unsafe class OpenClBackend : KernelBackend
         Check(status, "clCreateProgramWithSource");
         var options = Encoding.ASCII.GetBytes(BuildOptions + "\0");
         nint device = _device;
-        fixed (byte* o = options) status = clBuildProgram(program, 1, &device, o, 0, 0);
+        // One build at a time in the process: PoCL compiles through LLVM, and backends on several threads building
+        // on first use is the one place contexts share compiler state; a build takes milliseconds once cached.
+        lock (BuildGate)
+            fixed (byte* o = options) status = clBuildProgram(program, 1, &device, o, 0, 0);
         if (status != Success)
         {
             string log = BuildLog(program);
