@@ -1,5 +1,4 @@
 using MiniTransformer.Compute;
-using MiniTransformer.Compute.Cpu;
 using MiniTransformer.Model;
 using MiniTransformer.Training;
 
@@ -26,25 +25,9 @@ public sealed class GraphWalkRunExecutor(SweepWalkData data) : IRunExecutor
     public RunOutcome Execute(RunConfig config, int threads, CancellationToken cancellation)
     {
         var options = OptionsFor(config);
-        using var backend = CreateBackend(config.Backend, threads);
+        using var backend = TrainingRun.CreateBackend(config.Backend, threads);
         using var trainer = StartTrainer(backend, config, options);
-        while (!trainer.Finished)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            trainer.RunSteps(16);
-        }
-        var record = trainer.Record();
-        var metrics = new RunMetrics(
-            record.Parameters.Total, record.Parameters.NonEmbedding, record.Tokens, record.FinalTestLoss,
-            record.LossCurve.Count > 0 ? record.LossCurve[^1].Loss : null,
-            record.Compute.TrainingFlops, record.Compute.SixNdWithEmbeddings, record.Compute.SixNdWithoutEmbeddings,
-            record.EntropyRateNats, record.WallSeconds, record.TokensPerSecond);
-        var evaluations = record.Evaluations.ToDictionary(e => e.Step, e => e.TestLoss);
-        var curve = record.LossCurve
-            .Select(p => new CurvePoint(p.Step, p.Tokens, p.Loss, evaluations.TryGetValue(p.Step, out var t) ? t : null))
-            .ToList();
-        var status = record.Status == Training.RunStatus.Diverged ? Sweeps.RunStatus.Diverged : Sweeps.RunStatus.Done;
-        return new RunOutcome(status, record.DivergenceReason, metrics, curve, IO.Json.Serialize(record));
+        return TrainingRun.Complete(trainer, data.EntropyRate, cancellation);
     }
 
     /// <summary>A trainer of this run on its device-sampled walks (it owns the streams).</summary>
@@ -89,10 +72,4 @@ public sealed class GraphWalkRunExecutor(SweepWalkData data) : IRunExecutor
     private static GptConfig Model(int vocab, int context, int layers, int width, string param, int baseWidth, int? heads, string positions, bool tied) =>
         new(vocab, context, layers, width, param == "sp" ? Parameterization.Sp : Parameterization.Mup, baseWidth, heads,
             positions == "learned" ? PositionEncoding.Learned : PositionEncoding.Rotary, tied);
-
-    private static ComputeBackend CreateBackend(string name, int threads) => Backends.Parse(name) switch
-    {
-        BackendKind.Cpu => new CpuBackend(threads),
-        var kind => Backends.Create(kind),
-    };
 }

@@ -1,5 +1,3 @@
-using MiniTransformer.Compute;
-using MiniTransformer.Compute.Cpu;
 using MiniTransformer.Data;
 using MiniTransformer.Model;
 using MiniTransformer.Training;
@@ -33,25 +31,9 @@ public sealed class LadderRunExecutor(LadderData data) : IRunExecutor<LadderRunC
     {
         var rung = _rungs[config.Rung.Name];
         var options = OptionsFor(config);
-        using ComputeBackend backend = Backends.Parse(config.Backend) == BackendKind.Cpu ? new CpuBackend(threads) : Backends.Create(Backends.Parse(config.Backend));
+        using var backend = TrainingRun.CreateBackend(config.Backend, threads);
         using var trainer = new Trainer(backend, options, rung.TrainPath, rung.TestPath);
-        while (!trainer.Finished)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            trainer.RunSteps(16);
-        }
-        var record = trainer.Record();
         // The floor stored with the run is the rung's test-sample Monte-Carlo entropy (what its test loss approaches).
-        var metrics = new RunMetrics(
-            record.Parameters.Total, record.Parameters.NonEmbedding, record.Tokens, record.FinalTestLoss,
-            record.LossCurve.Count > 0 ? record.LossCurve[^1].Loss : null,
-            record.Compute.TrainingFlops, record.Compute.SixNdWithEmbeddings, record.Compute.SixNdWithoutEmbeddings,
-            rung.Floor, record.WallSeconds, record.TokensPerSecond);
-        var evaluations = record.Evaluations.ToDictionary(e => e.Step, e => e.TestLoss);
-        var curve = record.LossCurve
-            .Select(p => new CurvePoint(p.Step, p.Tokens, p.Loss, evaluations.TryGetValue(p.Step, out var t) ? t : null))
-            .ToList();
-        var status = record.Status == Training.RunStatus.Diverged ? Sweeps.RunStatus.Diverged : Sweeps.RunStatus.Done;
-        return new RunOutcome(status, record.DivergenceReason, metrics, curve, IO.Json.Serialize(record));
+        return TrainingRun.Complete(trainer, rung.Floor, cancellation);
     }
 }
