@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace MiniTransformer.Sweeps;
@@ -42,7 +43,10 @@ public static class SweepExecutor
         var last = new SweepProgress(runs.Count, done, skipped, null, null, TimeSpan.Zero);
         progress?.Invoke(last);
 
-        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, config =>
+        // One run at a time, in plan order: the default list partitioner hands out growing chunks, which lets one worker
+        // queue several runs while another goes idle.
+        var queue = Partitioner.Create(todo, EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(queue, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellation }, config =>
         {
             store.MarkRunning(sweep, config);
             RunOutcome outcome;

@@ -14,7 +14,10 @@ public sealed class SweepPlan
 
     public SweepSpec Spec { get; }
 
-    /// <summary>The runs in execution order: cheapest first (so results arrive early), ties by id.</summary>
+    /// <summary>
+    /// The runs in execution order: most expensive first, ties by id — the longest-processing-time rule, so the cheap
+    /// runs fill the workers at the end instead of one big run finishing alone on one worker's share of the cores.
+    /// </summary>
     public IReadOnlyList<RunConfig> Runs { get; }
 
     /// <param name="nonEmbeddingParameters">N of a (layers, width) model, used to turn compute budgets C into D = C/(6N).</param>
@@ -32,7 +35,7 @@ public sealed class SweepPlan
                 tokens, lr, seed, spec.Batch, spec.EvalPoints, spec.WarmupFraction, spec.WeightDecay, spec.GradClip, spec.Backend));
         var ordered = runs
             .DistinctBy(r => r.Id)
-            .OrderBy(EstimatedCost)
+            .OrderByDescending(EstimatedCost)
             .ThenBy(r => r.Id, StringComparer.Ordinal)
             .ToList();
         return new SweepPlan(spec, ordered);

@@ -9,8 +9,20 @@ internal sealed record OpenClDevice(nint Platform, nint Handle, ulong Type, Devi
 /// <summary>Finds OpenCL platforms and devices, or says in one line why there are none.</summary>
 internal static unsafe class OpenClDevices
 {
-    /// <summary>Every device of every platform, in loader order; throws <see cref="BackendUnavailableException"/> when none.</summary>
+    private static readonly Lock EnumerationGate = new();
+    private static IReadOnlyList<OpenClDevice>? _devices;
+
+    /// <summary>
+    /// Every device of every platform, in loader order; throws <see cref="BackendUnavailableException"/> when none.
+    /// Enumerated once per process, one thread at a time: PoCL initialises its devices on the first query, and
+    /// concurrent first queries (backends created on several threads) have reported no device at all.
+    /// </summary>
     public static IReadOnlyList<OpenClDevice> All()
+    {
+        lock (EnumerationGate) return _devices ??= Enumerate();
+    }
+
+    private static IReadOnlyList<OpenClDevice> Enumerate()
     {
         if (!NativeLibrary.TryLoad(Library, typeof(OpenClDevices).Assembly, null, out _))
             throw new BackendUnavailableException(BackendKind.OpenCL,
