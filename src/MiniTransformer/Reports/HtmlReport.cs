@@ -36,10 +36,16 @@ public static class HtmlReport
             E("p", "Each point is L(N, D): the best test loss over the learning-rate grid and seeds (SCIENCE.md); error bars span the seeds at that learning rate. " +
                    "N counts non-embedding parameters, D training tokens. Fits are E + A·(x/median x)^(−α) with a robust Huber loss; bands are 95% pointwise wild-bootstrap bands."),
             ScalingSection(m), FrontierSection(m), ExponentSection(m), CostSection(m), InventorySection(m));
+        return Document($"Sweep report: {r.Spec.Name}", body);
+    }
+
+    /// <summary>The self-contained page every report writes: doctype, UTF-8, viewport, title, the shared stylesheet.</summary>
+    internal static string Document(string title, XElement body)
+    {
         var html = new XElement("html", new XAttribute("lang", "en"),
             E("head", new XElement("meta", new XAttribute("charset", "utf-8")),
                 new XElement("meta", new XAttribute("name", "viewport"), new XAttribute("content", "width=device-width, initial-scale=1")),
-                E("title", $"Sweep report: {r.Spec.Name}"), E("style", Css)),
+                E("title", title), E("style", Css)),
             body);
         return "<!DOCTYPE html>\n" + html.ToString(SaveOptions.DisableFormatting) + "\n";
     }

@@ -35,12 +35,7 @@ public static class KnnHtmlReport
                 Table(KnnSweepReport.ExponentHeader, KnnSweepReport.ExponentRows(m.Experiments).ToList(), textColumns: 1, lastText: true)),
             PointsSection(m),
             InventorySection(m));
-        var html = new XElement("html", new XAttribute("lang", "en"),
-            E("head", new XElement("meta", new XAttribute("charset", "utf-8")),
-                new XElement("meta", new XAttribute("name", "viewport"), new XAttribute("content", "width=device-width, initial-scale=1")),
-                E("title", $"k-NN sweep report: {r.Spec.Name}"), E("style", Css)),
-            body);
-        return "<!DOCTYPE html>\n" + html.ToString(SaveOptions.DisableFormatting) + "\n";
+        return Document($"k-NN sweep report: {r.Spec.Name}", body);
     }
 
     private static XElement NotFitted(KnnReportModel m)

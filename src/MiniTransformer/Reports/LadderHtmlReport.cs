@@ -27,10 +27,7 @@ public static class LadderHtmlReport
             m.Rungs.Select((r, i) => RungSection(r, i + 2)),
             Inventory(m),
             E("section", new XAttribute("id", "provenance"), E("h2", "Command and spec"), E("pre", m.Command), E("pre", m.SpecJson)));
-        var html = new XElement("html", new XAttribute("lang", "en"),
-            E("head", new XElement("meta", new XAttribute("charset", "utf-8")), E("title", $"Language ladder report: {m.Spec.Name}"), E("style", Css)),
-            body);
-        return "<!DOCTYPE html>\n" + html.ToString(SaveOptions.DisableFormatting) + "\n";
+        return Document($"Language ladder report: {m.Spec.Name}", body);
     }
 
     /// <summary>α_D and α_N against the rung's position (0 = first rung), with ± s.d. over slices.</summary>
