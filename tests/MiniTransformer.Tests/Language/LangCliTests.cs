@@ -2,38 +2,21 @@ using System.Text;
 using System.Text.Json.Nodes;
 using MiniTransformer.Cli;
 
+using MiniTransformer.Tests.Core;
+
 namespace MiniTransformer.Tests.Language;
 
 /// <summary>The `lang` verbs through CliApp.Run: the whole path on a small made-up corpus, and bad input → exit 2, one line, nothing written.</summary>
-public sealed class LangCliTests : IDisposable
+public sealed class LangCliTests() : CliTestDirectory("mt-lang-cli-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("mt-lang-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (o, e) = (new StringWriter(), new StringWriter());
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
-    private void RunOk(params string[] args)
-    {
-        var (code, _, err) = Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)}: {err}");
-    }
-
     private void AssertUserError(params string[] args)
     {
-        var before = Directory.GetFiles(_dir).Order().ToArray();
+        var before = Directory.GetFiles(Dir).Order().ToArray();
         var (code, _, err) = Run(args);
         Assert.True(code == CliApp.UserError, $"{string.Join(' ', args)} exited {code}: {err}");
         Assert.Single(err.TrimEnd().Split('\n'));
         Assert.StartsWith("error:", err);
-        Assert.Equal(before, Directory.GetFiles(_dir).Order().ToArray()); // nothing written, no temporary left behind
+        Assert.Equal(before, Directory.GetFiles(Dir).Order().ToArray()); // nothing written, no temporary left behind
     }
 
     /// <summary>A small corpus of two documents: repetitive English-like lines with some multilingual words.</summary>

@@ -4,6 +4,8 @@ using MiniTransformer.Compute.Cpu;
 using MiniTransformer.Model;
 using MiniTransformer.Training;
 
+using MiniTransformer.Tests.Core;
+
 namespace MiniTransformer.Tests.Language;
 
 /// <summary>
@@ -11,34 +13,15 @@ namespace MiniTransformer.Tests.Language;
 /// corpus the test writes: the recorded floor is recomputed in float64 from the checkpoint's full forward pass, and bad
 /// input exits 2 with nothing written.
 /// </summary>
-public sealed class TransformerGeneratorCliTests : IDisposable
+public sealed class TransformerGeneratorCliTests() : CliTestDirectory("mt-lang-tf-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("mt-lang-tf-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (o, e) = (new StringWriter(), new StringWriter());
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
-    private void RunOk(params string[] args)
-    {
-        var (code, _, err) = Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)}: {err}");
-    }
-
     private void AssertUserError(params string[] args)
     {
-        var before = Directory.GetFiles(_dir).Order().ToArray();
+        var before = Directory.GetFiles(Dir).Order().ToArray();
         var (code, _, err) = Run(args);
         Assert.True(code == CliApp.UserError, $"{string.Join(' ', args)} exited {code}: {err}");
         Assert.Single(err.TrimEnd().Split('\n'));
-        Assert.Equal(before, Directory.GetFiles(_dir).Order().ToArray()); // nothing written, no temporary left behind
+        Assert.Equal(before, Directory.GetFiles(Dir).Order().ToArray()); // nothing written, no temporary left behind
     }
 
     /// <summary>Tokenizer (vocabulary 290) and train/test files of 17-token sequences from a made-up two-word-class text.</summary>

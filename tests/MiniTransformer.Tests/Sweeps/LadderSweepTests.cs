@@ -5,6 +5,8 @@ using MiniTransformer.Cli;
 using MiniTransformer.Reports;
 using MiniTransformer.Sweeps;
 
+using MiniTransformer.Tests.Core;
+
 namespace MiniTransformer.Tests.Sweeps;
 
 /// <summary>
@@ -12,21 +14,8 @@ namespace MiniTransformer.Tests.Sweeps;
 /// real rungs): every run stored with its rung and floor, the bigram floor recomputed from the table in float64, resume
 /// re-runs only what is unfinished, the report holds the exponent-vs-rung table, and bad input exits 2 writing nothing.
 /// </summary>
-public sealed class LadderSweepTests : IDisposable
+public sealed class LadderSweepTests() : CliTestDirectory("mt-ladder-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("mt-ladder-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (o, e) = (new StringWriter(), new StringWriter());
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private string Corpus()
     {
         var random = new Random(5);
