@@ -4,7 +4,8 @@ namespace MiniTransformer.Sweeps;
 
 /// <summary>
 /// A ladder sweep's grid: every rung × the student grid (layers × widths × token budgets × learning rates × seeds), run
-/// cheapest first; shards stripe the runs by id as transformer sweeps do. The corpus is resolved here (the path given
+/// most expensive first (as <see cref="SweepPlan"/>: the longest runs start while the others fill the remaining workers,
+/// so no single big run is left alone at the end); shards stripe the runs by id as transformer sweeps do. The corpus is resolved here (the path given
 /// with --corpus, else the spec's) and identified by its hash.
 /// </summary>
 public sealed class LadderSweepPlan
@@ -40,7 +41,7 @@ public sealed class LadderSweepPlan
         foreach (var seed in spec.Seeds)
             runs.Add(new LadderRunConfig(data, rung, layers, width, m.Heads, m.Param, m.BaseWidth, m.Positions, m.TiedEmbeddings,
                 tokens, lr, seed, spec.Batch, spec.EvalPoints, spec.WarmupFraction, spec.WeightDecay, spec.GradClip, spec.Backend));
-        var ordered = runs.DistinctBy(r => r.Id).OrderBy(r => r.EstimatedCost).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var ordered = runs.DistinctBy(r => r.Id).OrderByDescending(r => r.EstimatedCost).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         return new LadderSweepPlan(data, corpus, ordered);
     }
 

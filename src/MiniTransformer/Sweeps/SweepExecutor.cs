@@ -15,7 +15,7 @@ public sealed record SweepProgress(int Total, int Finished, int Skipped, ISweepR
 
     /// <summary>
     /// Remaining time, extrapolated from the runs finished in this process by their estimated cost
-    /// (<see cref="ISweepRun.EstimatedCost"/>): runs differ in cost by orders of magnitude and the cheap ones go first.
+    /// (<see cref="ISweepRun.EstimatedCost"/>): runs differ in cost by orders of magnitude and the expensive ones go first.
     /// </summary>
     public TimeSpan? Eta => CostDone > 0 && Total > Finished ? Elapsed * (CostLeft / CostDone) : null;
 }
