@@ -54,6 +54,13 @@ internal static unsafe class GemmKernels
             c60 = Vector512<float>.Zero, c61 = Vector512<float>.Zero, c70 = Vector512<float>.Zero, c71 = Vector512<float>.Zero,
             c80 = Vector512<float>.Zero, c81 = Vector512<float>.Zero, c90 = Vector512<float>.Zero, c91 = Vector512<float>.Zero,
             c100 = Vector512<float>.Zero, c101 = Vector512<float>.Zero, c110 = Vector512<float>.Zero, c111 = Vector512<float>.Zero;
+        // The tile of C is read (or written) after the K loop; ask for its lines now, into L2, so a C larger than L2
+        // (the weight gradients of width 512, long-K shapes re-reading C once per K block) does not stall the end.
+        for (int r = 0; r < 12; r++)
+        {
+            Sse.Prefetch1(c + r * ldc);
+            Sse.Prefetch1(c + r * ldc + 16);
+        }
         for (int k = kc; k > 0; k--, p += aStep, q += aStep, pb += bStep)
         {
             var b0 = Vector512.Load((float*)pb); var b1 = Vector512.Load((float*)(pb + 64));
