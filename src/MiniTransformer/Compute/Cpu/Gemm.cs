@@ -51,7 +51,8 @@ public sealed unsafe partial class CpuBackend
         // it is transposed to M×K up front, whole, and then read like any A stored M×K — gathering each strip's
         // 12-float pieces from rows a page or more apart inside the tasks cost more (15–40 % of those shapes' time)
         // than 8×8 register transposes that read 8 rows at a time front to back and write whole cache lines.
-        int directStripsA = alpha == 1f ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
+        // (A transposed up front has α folded in already.)
+        int directStripsA = alpha == 1f || packsA > 0 ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
         int packedStripsB = nStrips - directStripsB;
         // B stored K×N is packed by K blocks (each job reads whole rows of B, sequentially); Bᵀ strip by strip.
         int kBlocks = (k + KC - 1) / KC, jobsPerPackB = packedStripsB == 0 ? 0 : transB ? packedStripsB : kBlocks;
@@ -62,7 +63,7 @@ public sealed unsafe partial class CpuBackend
             {
                 long t = job - packsB * jobsPerPackB, pA = t / jobsPerTransposeA;
                 int k0 = (int)(t % jobsPerTransposeA) * TransposeRowsPerJob;
-                TransposeRows(srcA + pA * strideA, at + pA * sizeA, m, k, k0, Math.Min(k, k0 + TransposeRowsPerJob));
+                TransposeRows(srcA + pA * strideA, at + pA * sizeA, m, k, k0, Math.Min(k, k0 + TransposeRowsPerJob), alpha);
                 return;
             }
             long p = job / jobsPerPackB; int part = (int)(job % jobsPerPackB);
@@ -99,7 +100,7 @@ public sealed unsafe partial class CpuBackend
                 for (int sBegin = groupBegin; sBegin < groupEnd; sBegin += MBlockStrips)
                 {
                     int sEnd = Math.Min(groupEnd, sBegin + MBlockStrips), packFrom = Math.Max(sBegin, directStripsA);
-                    if (packFrom < sEnd) PackBlockA(packedA, aBatch, m, k, alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
+                    if (packFrom < sEnd) PackBlockA(packedA, aBatch, m, k, packsA > 0 ? 1f : alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
                     for (int strip = sBegin; strip < sEnd; strip++)
                     {
                         int i0 = strip * mr, rows = Math.Min(mr, m - i0);
@@ -148,18 +149,19 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// Rows [k0, k1) of A stored K×M into its transpose (dst[i·K + k] = a[k·M + i]): 8-column stripes of the rows
-    /// through 8×8 register transposes (the stripe's lines stay in L1 for the next stripe), edges element by element.
+    /// Rows [k0, k1) of α·A, A stored K×M, into its transpose (dst[i·K + k] = α·a[k·M + i]; α folded in here, so the
+    /// tasks read the result in place): 8-column stripes of the rows through 8×8 register transposes (the stripe's
+    /// lines stay in L1 for the next stripe), edges element by element.
     /// </summary>
-    private static void TransposeRows(float* a, float* dst, int m, int k, int k0, int k1)
+    private static void TransposeRows(float* a, float* dst, int m, int k, int k0, int k1, float alpha)
     {
         int k8 = Avx.IsSupported ? k0 + (k1 - k0) / 8 * 8 : k0, m8 = Avx.IsSupported ? m / 8 * 8 : 0;
         for (int i = 0; i < m8; i += 8)
             for (int kk = k0; kk < k8; kk += 8)
-                Transpose8x8(a + (long)kk * m + i, m, dst + (long)i * k + kk, k);
+                Transpose8x8(a + (long)kk * m + i, m, dst + (long)i * k + kk, k, alpha);
         for (int i = 0; i < m; i++)
             for (int kk = i < m8 ? k8 : k0; kk < k1; kk++)
-                dst[(long)i * k + kk] = a[(long)kk * m + i];
+                dst[(long)i * k + kk] = alpha * a[(long)kk * m + i];
     }
 
     /// <summary>
@@ -203,13 +205,18 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>dst[i·ldd + j] = src[j·lds + i] for an 8×8 block: unpack, shuffle, then swap 128-bit halves.</summary>
-    private static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    /// <summary>dst[i·ldd + j] = α·src[j·lds + i] for an 8×8 block: unpack, shuffle, then swap 128-bit halves.</summary>
+    private static void Transpose8x8(float* src, int lds, float* dst, int ldd, float alpha = 1f)
     {
         var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
         var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
         var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
         var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        if (alpha != 1f)
+        {
+            var x = Vector256.Create(alpha);
+            r0 *= x; r1 *= x; r2 *= x; r3 *= x; r4 *= x; r5 *= x; r6 *= x; r7 *= x;
+        }
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
         var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
