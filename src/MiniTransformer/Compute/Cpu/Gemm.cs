@@ -14,7 +14,7 @@ namespace MiniTransformer.Compute.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     private const int KC = 256;
-    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16;
+    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16, MinTasksPerThread = 4, MinGroupStrips = 6;
     /// <summary>Below this many FLOPs a GEMM runs on the calling thread: fan-out would cost more than it saves.</summary>
     private const long ParallelGemmFlops = 1L << 21;
     /// <summary>Rows of A stored K×M that one job transposes (see GemmCore).</summary>
@@ -76,10 +76,14 @@ public sealed unsafe partial class CpuBackend
         });
 
         // Tasks: an N block × a group of A strips. Inside a task the KC×NC block of B stays in L2 while the group's
-        // A blocks pass through it; groups are only as small as needed to give every thread a few tasks (down to one
-        // strip, so a weight gradient with few output rows still spreads over all threads).
+        // A blocks pass through it; groups are only as small as needed to give every thread TasksPerThread tasks, but
+        // keep MinGroupStrips strips (each B strip brought into L2 serves that many A strips: with single-strip groups
+        // the few-row weight gradients, e.g. 128×512×1,600, streamed B from L3 once per strip, 10 % slower) unless
+        // that would leave fewer than MinTasksPerThread tasks per thread (down to one strip).
         int nBlocks = (nStrips + NBlockStrips - 1) / NBlockStrips;
-        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1, mStrips);
+        int fewestGroups = Math.Min(mStrips, (MinTasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks));
+        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1,
+            Math.Max(fewestGroups, mStrips / MinGroupStrips));
         // [SkipLocalsInit]: the task's 48 KB packing block and tile are always written before they are read, and
         // zeroing them per task cost a pass over L1 for every task.
         For((long)batch * mGroups * nBlocks, parallel, [SkipLocalsInit] (long task) =>
