@@ -34,6 +34,10 @@ public class GemmTests
         Check(backend, new GemmSpec(50, 70, 270, TransB: true), GemmEpilogue.Bias, 3);
         Check(backend, new GemmSpec(50, 70, 33, TransB: true, Alpha: 0.5f), GemmEpilogue.BiasGelu, 4);
         Check(backend, new GemmSpec(3, 129, 300, TransB: false), GemmEpilogue.BiasGelu, 5);
+        // A stored K×M with α (the μP readout's weight gradient): α is applied exactly once, both to the whole strips
+        // read in place and to the edge strip (M = 29: two whole 12-row strips and a partial one; M, K not multiples of 8).
+        Check(backend, new GemmSpec(29, 45, 301, TransA: true, Alpha: 0.75f, Beta: 0.5f), GemmEpilogue.None, 13);
+        Check(backend, new GemmSpec(29, 70, 301, TransA: true, Alpha: -2f), GemmEpilogue.Bias, 14);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -6,17 +7,18 @@ namespace MiniTransformer.Compute.Cpu;
 
 // Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): the microkernel computes an MR×NR tile over one
 // K block of KC from MR-row strips of op(A) and NR-column strips of op(B) — read in place where the operand's layout
-// allows, otherwise packed (B up front, zero-padded to whole strips; A block by block inside the task that uses it).
+// allows, otherwise packed (B up front, zero-padded to whole strips; A block by block inside the task that uses it,
+// after an up-front transposition when A is stored K×M).
 // Tasks are an N block × a group of A strips. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block
 // in the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
 public sealed unsafe partial class CpuBackend
 {
     private const int KC = 256;
-    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16;
+    private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16, MinTasksPerThread = 4, MinGroupStrips = 6;
     /// <summary>Below this many FLOPs a GEMM runs on the calling thread: fan-out would cost more than it saves.</summary>
     private const long ParallelGemmFlops = 1L << 21;
-    /// <summary>Rows of a K×M operand whose lines the A packing requests ahead of use.</summary>
-    private const int PackPrefetchRows = 8;
+    /// <summary>Rows of A stored K×M that one job transposes (see GemmCore).</summary>
+    private const int TransposeRowsPerJob = 64;
     /// <summary>Widest B stored K×N that the microkernel reads in place (see GemmCore).</summary>
     private const int DirectBMaxColumns = 384;
 
@@ -27,15 +29,15 @@ public sealed unsafe partial class CpuBackend
         GemmEpilogue epilogue, DeviceSlice<float>? bias, DeviceSlice<float>? preActivation)
     {
         int m = s.M, n = s.N, k = s.K, batch = s.Batch;
-        bool transA = s.TransA, transB = s.TransB;
+        bool transB = s.TransB;
         float alpha = s.Alpha, beta = s.Beta;
         long strideA = s.BatchStrideA, strideB = s.BatchStrideB, strideC = s.BatchStrideC;
         var simd = Simd;
         var (mr, nr) = GemmKernels.Tile(simd);
         int mStrips = (m + mr - 1) / mr, nStrips = (n + nr - 1) / nr;
-        int packsB = strideB == 0 ? 1 : batch;
-        long panelB = (long)nStrips * nr * k;
-        float* pb = Scratch(packsB * panelB);
+        int packsB = strideB == 0 ? 1 : batch, packsA = !s.TransA ? 0 : strideA == 0 ? 1 : batch;
+        long panelB = (long)nStrips * nr * k, sizeA = (long)m * k;
+        float* pb = Scratch(packsB * panelB + packsA * sizeA), at = pb + packsB * panelB;
         float* srcA = Ptr(a), srcB = Ptr(b), dstC = Ptr(c);
         float* biasPtr = bias is { } bs ? Ptr(bs) : null, prePtr = preActivation is { } ps ? Ptr(ps) : null;
         bool parallel = 2.0 * m * n * k * batch >= ParallelGemmFlops;
@@ -45,13 +47,25 @@ public sealed unsafe partial class CpuBackend
         // of 512+ floats put a strip's lines in a few L1 sets). Everything else is packed: B up front (shared by every
         // task), A block by block inside the task that uses it, so a packed A block is still in L2 when it is read
         // (packing all of A up front cost a write and a read-back of data larger than the caches: 10–50 % of the time
-        // of the long-K and weight-gradient shapes).
-        int directStripsA = alpha == 1f && !transA ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
+        // of the long-K and weight-gradient shapes). A stored K×M (the weight gradients, K = tokens) is the exception:
+        // it is transposed to M×K up front, whole, and then read like any A stored M×K — gathering each strip's
+        // 12-float pieces from rows a page or more apart inside the tasks cost more (15–40 % of those shapes' time)
+        // than 8×8 register transposes that read 8 rows at a time front to back and write whole cache lines.
+        // (A transposed up front has α folded in already.)
+        int directStripsA = alpha == 1f || packsA > 0 ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
         int packedStripsB = nStrips - directStripsB;
         // B stored K×N is packed by K blocks (each job reads whole rows of B, sequentially); Bᵀ strip by strip.
         int kBlocks = (k + KC - 1) / KC, jobsPerPackB = packedStripsB == 0 ? 0 : transB ? packedStripsB : kBlocks;
-        For(packsB * jobsPerPackB, parallel, job =>
+        int jobsPerTransposeA = (k + TransposeRowsPerJob - 1) / TransposeRowsPerJob;
+        For(packsB * jobsPerPackB + packsA * jobsPerTransposeA, parallel, job =>
         {
+            if (job >= packsB * jobsPerPackB)
+            {
+                long t = job - packsB * jobsPerPackB, pA = t / jobsPerTransposeA;
+                int k0 = (int)(t % jobsPerTransposeA) * TransposeRowsPerJob;
+                TransposeRows(srcA + pA * strideA, at + pA * sizeA, m, k, k0, Math.Min(k, k0 + TransposeRowsPerJob), alpha);
+                return;
+            }
             long p = job / jobsPerPackB; int part = (int)(job % jobsPerPackB);
             if (transB)
             {
@@ -62,16 +76,22 @@ public sealed unsafe partial class CpuBackend
         });
 
         // Tasks: an N block × a group of A strips. Inside a task the KC×NC block of B stays in L2 while the group's
-        // A blocks pass through it; groups are only as small as needed to give every thread a few tasks (down to one
-        // strip, so a weight gradient with few output rows still spreads over all threads).
+        // A blocks pass through it; groups are only as small as needed to give every thread TasksPerThread tasks, but
+        // keep MinGroupStrips strips (each B strip brought into L2 serves that many A strips: with single-strip groups
+        // the few-row weight gradients, e.g. 128×512×1,600, streamed B from L3 once per strip, 10 % slower) unless
+        // that would leave fewer than MinTasksPerThread tasks per thread (down to one strip).
         int nBlocks = (nStrips + NBlockStrips - 1) / NBlockStrips;
-        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1, mStrips);
-        For((long)batch * mGroups * nBlocks, parallel, task =>
+        int fewestGroups = Math.Min(mStrips, (MinTasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks));
+        int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1,
+            Math.Max(fewestGroups, mStrips / MinGroupStrips));
+        // [SkipLocalsInit]: the task's 48 KB packing block and tile are always written before they are read, and
+        // zeroing them per task cost a pass over L1 for every task.
+        For((long)batch * mGroups * nBlocks, parallel, [SkipLocalsInit] (long task) =>
         {
             int bi = (int)(task / (mGroups * nBlocks)), block = (int)(task % (mGroups * nBlocks));
             int group = block / nBlocks, nb = block % nBlocks;
             float* panelsB = pb + (strideB == 0 ? 0 : bi * panelB);
-            float* aBatch = srcA + bi * strideA, bBatch = srcB + bi * strideB;
+            float* aBatch = packsA == 0 ? srcA + bi * strideA : at + (strideA == 0 ? 0 : bi * sizeA), bBatch = srcB + bi * strideB;
             float* cBatch = dstC + bi * strideC, preBatch = prePtr == null ? null : prePtr + bi * strideC;
             int groupBegin = (int)((long)group * mStrips / mGroups), groupEnd = (int)((long)(group + 1) * mStrips / mGroups);
             int tEnd = Math.Min(nStrips, (nb + 1) * NBlockStrips);
@@ -84,13 +104,13 @@ public sealed unsafe partial class CpuBackend
                 for (int sBegin = groupBegin; sBegin < groupEnd; sBegin += MBlockStrips)
                 {
                     int sEnd = Math.Min(groupEnd, sBegin + MBlockStrips), packFrom = Math.Max(sBegin, directStripsA);
-                    if (packFrom < sEnd) PackBlockA(packedA, aBatch, m, k, transA, alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
+                    if (packFrom < sEnd) PackBlockA(packedA, aBatch, m, k, packsA > 0 ? 1f : alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
                     for (int strip = sBegin; strip < sEnd; strip++)
                     {
                         int i0 = strip * mr, rows = Math.Min(mr, m - i0);
                         bool inPlace = strip < directStripsA;
-                        float* blockA = inPlace ? aBatch + (transA ? (long)k0 * m + i0 : (long)i0 * k + k0) : packedA + (strip - packFrom) * mr * kc;
-                        int lda = transA ? 1 : inPlace ? k : kc, kStep = !transA ? 1 : inPlace ? m : mr;
+                        float* blockA = inPlace ? aBatch + (long)i0 * k + k0 : packedA + (strip - packFrom) * mr * kc;
+                        int lda = inPlace ? k : kc;
                         for (int t = nb * NBlockStrips; t < tEnd; t++)
                         {
                             int j0 = t * nr, cols = Math.Min(nr, n - j0);
@@ -102,11 +122,11 @@ public sealed unsafe partial class CpuBackend
                             {
                                 // Whole tile: straight from the registers into C.
                                 if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-                                GemmKernels.Run(simd, blockA, lda, kStep, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
+                                GemmKernels.Run(simd, blockA, lda, 1, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
                             }
                             else
                             {
-                                GemmKernels.Run(simd, blockA, lda, kStep, stripB, ldb, kc, tile, nr, accumulate: false);
+                                GemmKernels.Run(simd, blockA, lda, 1, stripB, ldb, kc, tile, nr, accumulate: false);
                                 MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
                             }
                             if (last && epilogue != GemmEpilogue.None)
@@ -119,54 +139,33 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// Rows [i0, i1) of α·op(A) (i1 − i0 a whole number of MR-row strips; rows past M zero) over the K block
-    /// [k0, k0 + kc), strip after strip. A stored M×K: each strip's rows one after another (element [r·kc + k]), plain
-    /// copies. A stored K×M: per k the strip's MR values (element [k·MR + r]) — each row of A gives all strips their
-    /// values for that k in one pass.
+    /// Rows [i0, i1) of α·A, A stored M×K (i1 − i0 a whole number of MR-row strips; rows past M zero), over the K
+    /// block [k0, k0 + kc), strip after strip: each strip's rows one after another (element [r·kc + k]).
     /// </summary>
-    private static void PackBlockA(float* dst, float* a, int m, int k, bool trans, float alpha, int i0, int i1, int k0, int kc, int mr)
+    private static void PackBlockA(float* dst, float* a, int m, int k, float alpha, int i0, int i1, int k0, int kc, int mr)
     {
-        if (!trans)
+        for (int i = i0; i < i1; i++)
         {
-            for (int i = i0; i < i1; i++)
-            {
-                float* d = dst + (long)(i - i0) / mr * mr * kc + (i - i0) % mr * kc;
-                if (i < m) ScaleCopy(a + (long)i * k + k0, d, kc, alpha);
-                else new Span<float>(d, kc).Clear();
-            }
-            return;
-        }
-        int ahead = Math.Min(PackPrefetchRows, kc);
-        for (int kk = 0; kk < ahead; kk++) PrefetchRow(a + (long)(k0 + kk) * m + i0, Math.Min(i1, m) - i0);
-        for (int kk = 0; kk < kc; kk++)
-        {
-            float* src = a + (long)(k0 + kk) * m;
-            if (kk + ahead < kc) PrefetchRow(src + (long)ahead * m + i0, Math.Min(i1, m) - i0);
-            for (int s0 = i0; s0 < i1; s0 += mr)
-            {
-                float* d = dst + (long)(s0 - i0) * kc + kk * mr;
-                int rows = Math.Clamp(m - s0, 0, mr);
-                if (rows == 12 && alpha == 1f)
-                {
-                    Vector256.Load(src + s0).Store(d);
-                    Vector128.Load(src + s0 + 8).Store(d + 8);
-                    continue;
-                }
-                ScaleCopy(src + s0, d, rows, alpha);
-                for (int r = rows; r < mr; r++) d[r] = 0f;
-            }
+            float* d = dst + (long)(i - i0) / mr * mr * kc + (i - i0) % mr * kc;
+            if (i < m) ScaleCopy(a + (long)i * k + k0, d, kc, alpha);
+            else new Span<float>(d, kc).Clear();
         }
     }
 
     /// <summary>
-    /// Asks for the cache lines of x[0, n) ahead of use. Rows of a K×M operand lie a page or more apart, where the
-    /// hardware prefetcher (which stays within a page) cannot follow.
+    /// Rows [k0, k1) of α·A, A stored K×M, into its transpose (dst[i·K + k] = α·a[k·M + i]; α folded in here, so the
+    /// tasks read the result in place): 8-column stripes of the rows through 8×8 register transposes (the stripe's
+    /// lines stay in L1 for the next stripe), edges element by element.
     /// </summary>
-    private static void PrefetchRow(float* x, int n)
+    private static void TransposeRows(float* a, float* dst, int m, int k, int k0, int k1, float alpha)
     {
-        if (!Sse.IsSupported) return;
-        for (int i = 0; i < n; i += 16) Sse.Prefetch0(x + i);
-        Sse.Prefetch0(x + n - 1);
+        int k8 = Avx.IsSupported ? k0 + (k1 - k0) / 8 * 8 : k0, m8 = Avx.IsSupported ? m / 8 * 8 : 0;
+        for (int i = 0; i < m8; i += 8)
+            for (int kk = k0; kk < k8; kk += 8)
+                Transpose8x8(a + (long)kk * m + i, m, dst + (long)i * k + kk, k, alpha);
+        for (int i = 0; i < m; i++)
+            for (int kk = i < m8 ? k8 : k0; kk < k1; kk++)
+                dst[(long)i * k + kk] = alpha * a[(long)kk * m + i];
     }
 
     /// <summary>
@@ -210,13 +209,18 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>dst[i·ldd + j] = src[j·lds + i] for an 8×8 block: unpack, shuffle, then swap 128-bit halves.</summary>
-    private static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    /// <summary>dst[i·ldd + j] = α·src[j·lds + i] for an 8×8 block: unpack, shuffle, then swap 128-bit halves.</summary>
+    private static void Transpose8x8(float* src, int lds, float* dst, int ldd, float alpha = 1f)
     {
         var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
         var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
         var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
         var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        if (alpha != 1f)
+        {
+            var x = Vector256.Create(alpha);
+            r0 *= x; r1 *= x; r2 *= x; r3 *= x; r4 *= x; r5 *= x; r6 *= x; r7 *= x;
+        }
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
         var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);

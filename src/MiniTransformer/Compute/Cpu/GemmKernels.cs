@@ -37,33 +37,45 @@ internal static unsafe class GemmKernels
         }
     }
 
-    /// <summary>Vector512: a 12×32 tile in 24 zmm accumulators; per k two B loads and twelve A broadcasts.</summary>
+    /// <summary>
+    /// Vector512: a 12×32 tile in 24 zmm accumulators; per k two B loads and twelve A broadcasts. The twelve A rows
+    /// are addressed from two base pointers (rows 0–5 and 6–11) with the row stride, 3× and 5× it in registers
+    /// (x86 addressing scales by 1, 2, 4 or 8): twelve separate row pointers would not fit the 16 general registers
+    /// and the JIT reloaded five of them from the stack on every k.
+    /// </summary>
     private static void Kernel512(float* a, int lda, int kStep, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
-        float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
-        float* a8 = a + 8 * lda, a9 = a + 9 * lda, a10 = a + 10 * lda, a11 = a + 11 * lda;
+        nint row = (nint)lda * sizeof(float), row3 = 3 * row, row5 = 5 * row;
+        nint aStep = (nint)kStep * sizeof(float), bStep = (nint)ldb * sizeof(float);
+        byte* p = (byte*)a, q = p + 6 * row, pb = (byte*)b;
         Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero, c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero,
             c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero, c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero,
             c40 = Vector512<float>.Zero, c41 = Vector512<float>.Zero, c50 = Vector512<float>.Zero, c51 = Vector512<float>.Zero,
             c60 = Vector512<float>.Zero, c61 = Vector512<float>.Zero, c70 = Vector512<float>.Zero, c71 = Vector512<float>.Zero,
             c80 = Vector512<float>.Zero, c81 = Vector512<float>.Zero, c90 = Vector512<float>.Zero, c91 = Vector512<float>.Zero,
             c100 = Vector512<float>.Zero, c101 = Vector512<float>.Zero, c110 = Vector512<float>.Zero, c111 = Vector512<float>.Zero;
-        for (int k = 0, ak = 0; k < kc; k++, ak += kStep, b += ldb)
+        // The tile of C is read (or written) after the K loop; ask for its lines now, into L2, so a C larger than L2
+        // (the weight gradients of width 512, long-K shapes re-reading C once per K block) does not stall the end.
+        for (int r = 0; r < 12; r++)
         {
-            var b0 = Vector512.Load(b); var b1 = Vector512.Load(b + 16);
-            var x0 = Vector512.Create(a0[ak]); c00 = Avx512F.FusedMultiplyAdd(x0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x0, b1, c01);
-            var x1 = Vector512.Create(a1[ak]); c10 = Avx512F.FusedMultiplyAdd(x1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x1, b1, c11);
-            var x2 = Vector512.Create(a2[ak]); c20 = Avx512F.FusedMultiplyAdd(x2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x2, b1, c21);
-            var x3 = Vector512.Create(a3[ak]); c30 = Avx512F.FusedMultiplyAdd(x3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x3, b1, c31);
-            var x4 = Vector512.Create(a4[ak]); c40 = Avx512F.FusedMultiplyAdd(x4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x4, b1, c41);
-            var x5 = Vector512.Create(a5[ak]); c50 = Avx512F.FusedMultiplyAdd(x5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x5, b1, c51);
-            var x6 = Vector512.Create(a6[ak]); c60 = Avx512F.FusedMultiplyAdd(x6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x6, b1, c61);
-            var x7 = Vector512.Create(a7[ak]); c70 = Avx512F.FusedMultiplyAdd(x7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x7, b1, c71);
-            var x8 = Vector512.Create(a8[ak]); c80 = Avx512F.FusedMultiplyAdd(x8, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x8, b1, c81);
-            var x9 = Vector512.Create(a9[ak]); c90 = Avx512F.FusedMultiplyAdd(x9, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x9, b1, c91);
-            var x10 = Vector512.Create(a10[ak]); c100 = Avx512F.FusedMultiplyAdd(x10, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x10, b1, c101);
-            var x11 = Vector512.Create(a11[ak]); c110 = Avx512F.FusedMultiplyAdd(x11, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x11, b1, c111);
+            Sse.Prefetch1(c + r * ldc);
+            Sse.Prefetch1(c + r * ldc + 16);
+        }
+        for (int k = kc; k > 0; k--, p += aStep, q += aStep, pb += bStep)
+        {
+            var b0 = Vector512.Load((float*)pb); var b1 = Vector512.Load((float*)(pb + 64));
+            var x0 = Vector512.Create(*(float*)p); c00 = Avx512F.FusedMultiplyAdd(x0, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x0, b1, c01);
+            var x1 = Vector512.Create(*(float*)(p + row)); c10 = Avx512F.FusedMultiplyAdd(x1, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x1, b1, c11);
+            var x2 = Vector512.Create(*(float*)(p + 2 * row)); c20 = Avx512F.FusedMultiplyAdd(x2, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x2, b1, c21);
+            var x3 = Vector512.Create(*(float*)(p + row3)); c30 = Avx512F.FusedMultiplyAdd(x3, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x3, b1, c31);
+            var x4 = Vector512.Create(*(float*)(p + 4 * row)); c40 = Avx512F.FusedMultiplyAdd(x4, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x4, b1, c41);
+            var x5 = Vector512.Create(*(float*)(p + row5)); c50 = Avx512F.FusedMultiplyAdd(x5, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x5, b1, c51);
+            var x6 = Vector512.Create(*(float*)q); c60 = Avx512F.FusedMultiplyAdd(x6, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x6, b1, c61);
+            var x7 = Vector512.Create(*(float*)(q + row)); c70 = Avx512F.FusedMultiplyAdd(x7, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x7, b1, c71);
+            var x8 = Vector512.Create(*(float*)(q + 2 * row)); c80 = Avx512F.FusedMultiplyAdd(x8, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x8, b1, c81);
+            var x9 = Vector512.Create(*(float*)(q + row3)); c90 = Avx512F.FusedMultiplyAdd(x9, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x9, b1, c91);
+            var x10 = Vector512.Create(*(float*)(q + 4 * row)); c100 = Avx512F.FusedMultiplyAdd(x10, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x10, b1, c101);
+            var x11 = Vector512.Create(*(float*)(q + row5)); c110 = Avx512F.FusedMultiplyAdd(x11, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x11, b1, c111);
         }
         if (accumulate)
         {
