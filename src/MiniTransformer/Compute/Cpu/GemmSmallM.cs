@@ -6,8 +6,9 @@ namespace MiniTransformer.Compute.Cpu;
 // GEMM with few rows against B stored N×K — C = α·A·Bᵀ with M ≤ 64, the linear layers of a decode step (a few
 // sequences against weights stored [out, in]). The general path transposes all of B into packing space before any
 // arithmetic; for so few rows that write and read-back of the whole weight matrix (15 MB a decode step) costs more
-// than the arithmetic. Here a task transposes one NR-column strip of B, one KC block at a time, into a buffer that
-// stays in L1 and runs the microkernel over every MR-row strip of A against it, so B is read once, in place.
+// than the arithmetic. Here B is read once, in place: for M ≤ 16 on AVX-512 without any transposition (GemmFewRows:
+// Cᵀ = B·(αA)ᵀ, rows of B broadcast against a vector of A's rows); otherwise a task transposes one NR-column strip of
+// B, one KC block at a time, into a buffer that stays in L1 and runs the microkernel over every MR-row strip of A.
 // Every element's arithmetic is the general path's: α folded into A (rounded α·a), k ascending within a KC block in
 // the microkernel's registers, blocks added into C in order, β and the epilogue applied alike — so a row's result
 // depends neither on M, nor on which path computed it, nor on the thread count.
