@@ -5,59 +5,127 @@ using MiniTransformer.Language;
 namespace MiniTransformer.Generation;
 
 /// <summary>
-/// Draws one token from a row of logits under <see cref="SamplingOptions"/> on the host. The distribution sampled is
-/// p_j = w_j / S with w_j = exp((z_j − max)/T) in float32 for the kept tokens (all, or the k largest logits with ties
-/// to the lower index) and 0 otherwise, S = Σ w_j in float64; the token is the first j whose running float64 sum
-/// exceeds u·S. −ln p_j = ln S − ln w_j is returned for that same distribution, so the Monte-Carlo entropy estimate
-/// measures exactly what was sampled. Everything runs in an order fixed by V, so the draw is a pure function of
-/// (logits, options, u).
+/// Draws one token from a row of logits under <see cref="SamplingOptions"/> on the host. The distribution sampled:
+/// <list type="bullet">
+/// <item>weights w_j = exp((z_j − max)/T) in float32 (<see cref="VectorMath.Exp"/>) for the kept tokens (all, or the k
+/// largest logits with ties to the lower index), 0 for the others;</item>
+/// <item>the row cut into blocks of 16 tokens (the last one padded with zero weights); a block's sum s_b is the float64
+/// sum of its 16 weights in a fixed tree (w_i + w_{i+8} for i &lt; 8, then those 4 apart, 2 apart, 1 apart); the
+/// cumulative sums P_b = P_{b−1} + s_b in float64, block after block, and S = P of the last block;</item>
+/// <item>target = u·S; the token is in the first block with P_b &gt; target, and is the first j there whose running
+/// float64 sum P_{b−1} + w_{16b} + … + w_j exceeds the target — or, where rounding leaves the target above every running
+/// sum, the last kept token of that block (of the row when no P_b exceeds it).</item>
+/// </list>
+/// So token j is drawn with probability w_j / S up to float64 rounding, and −ln p_j = ln S − ln w_j is returned for that
+/// same distribution: the Monte-Carlo entropy estimate measures exactly what was sampled. Every sum runs in an order
+/// fixed by V alone, and the Vector512 arithmetic rounds the same whether or not the processor has AVX-512 (without it
+/// the runtime computes the same IEEE operations lane by lane), so the draw is a pure function of (logits, options, u).
+/// The block sums make the work vector-wide (one pass for max, one for exp + mask + block sums) and the search a binary
+/// search over blocks plus at most 16 steps, instead of scalar float64 chains over all V tokens.
 /// </summary>
 public static unsafe class NextTokenDistribution
 {
-    /// <param name="weights">Scratch of at least V floats (receives the unnormalised weights).</param>
-    /// <param name="heap">Scratch of at least <see cref="SamplingOptions.TopK"/> entries (top-k only).</param>
-    public static int Draw(ReadOnlySpan<float> logits, SamplingOptions options, double u, Span<float> weights,
-        Span<(float Value, int Index)> heap, out double negLogProb)
+    private const int Block = 16;
+
+    /// <summary>Per-row working space (one per concurrently drawn row: draws never share it).</summary>
+    public sealed class Scratch
     {
-        int v = logits.Length;
+        internal readonly float[] Weights;
+        internal readonly double[] Cumulative;
+        internal readonly (float Value, int Index)[] Heap;
+
+        /// <param name="topK">The largest k the draws will use (0: no top-k).</param>
+        public Scratch(int vocabSize, int topK)
+        {
+            int blocks = (vocabSize + Block - 1) / Block;
+            Vocab = vocabSize;
+            Weights = new float[blocks * Block];
+            Cumulative = new double[blocks];
+            Heap = new (float, int)[Math.Max(1, topK)];
+        }
+
+        public int Vocab { get; }
+    }
+
+    public static int Draw(ReadOnlySpan<float> logits, SamplingOptions options, double u, Scratch scratch, out double negLogProb)
+    {
+        int v = logits.Length, blocks = (v + Block - 1) / Block;
+        if (v > scratch.Vocab) throw new ArgumentException($"the scratch holds {scratch.Vocab} tokens, the row has {v}");
         bool truncate = options.TopK > 0 && options.TopK < v;
-        var (kthValue, kthIndex) = truncate ? KthLargest(logits, options.TopK, heap) : (float.NegativeInfinity, v);
-        float max = float.NegativeInfinity;
-        for (int j = 0; j < v; j++) max = MathF.Max(max, logits[j]);
+        var (kthValue, kthIndex) = truncate ? KthLargest(logits, options.TopK, scratch.Heap) : (float.NegativeInfinity, v);
         float invT = (float)(1.0 / options.Temperature);
 
-        fixed (float* z = logits, w = weights)
+        fixed (float* z = logits, w = scratch.Weights)
+        fixed (double* cumulative = scratch.Cumulative)
         {
-            int j = 0;
+            float max = VectorMath.Max(z, v);
             var vMax = Vector512.Create(max);
             var vInvT = Vector512.Create(invT);
-            for (; j + 16 <= v; j += 16) VectorMath.Exp((Vector512.Load(z + j) - vMax) * vInvT).Store(w + j);
-            if (j < v)
+            var vKthValue = Vector512.Create(kthValue);
+            var vKthIndex = Vector512.Create(kthIndex);
+            var vLength = Vector512.Create(v);
+            var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            var tail = stackalloc float[Block];
+            double running = 0;
+            for (int b = 0; b < blocks; b++)
             {
-                // The tail through the same vector exp (padded), so every weight comes from one function.
-                var tail = stackalloc float[16];
-                for (int i = 0; i < 16; i++) tail[i] = j + i < v ? z[j + i] : max;
-                VectorMath.Exp((Vector512.Load(tail) - vMax) * vInvT).Store(tail);
-                for (int i = 0; j + i < v; i++) w[j + i] = tail[i];
+                int j0 = b * Block;
+                Vector512<float> x;
+                if (j0 + Block <= v) x = Vector512.Load(z + j0);
+                else
+                {
+                    // The tail through the same vector exp, padded with the max (finite weights, then masked to 0).
+                    for (int i = 0; i < Block; i++) tail[i] = j0 + i < v ? z[j0 + i] : max;
+                    x = Vector512.Load(tail);
+                }
+                var index = lanes + Vector512.Create(j0);
+                var kept = Vector512.LessThan(index, vLength);
+                if (truncate)
+                    kept &= (Vector512.GreaterThan(x, vKthValue) |
+                             (Vector512.Equals(x, vKthValue) & Vector512.LessThanOrEqual(index, vKthIndex).AsSingle())).AsInt32();
+                var weight = VectorMath.Exp((x - vMax) * vInvT) & kept.AsSingle();
+                weight.Store(w + j0);
+                running += BlockSum(weight);
+                cumulative[b] = running;
             }
-        }
-        if (truncate)
-            for (int j = 0; j < v; j++)
-                if (!(logits[j] > kthValue || (logits[j] == kthValue && j <= kthIndex))) weights[j] = 0f;
 
-        double sum = 0;
-        for (int j = 0; j < v; j++) sum += weights[j];
-        double target = u * sum, running = 0;
-        int chosen = -1;
-        for (int j = 0; j < v; j++)
-        {
-            if (weights[j] == 0f) continue;
-            chosen = j;                       // the last kept token if rounding leaves the target at the very top
-            running += weights[j];
-            if (running > target) break;
+            double sum = running, target = u * sum;
+            int first = 0, past = blocks;   // binary search: the first block whose cumulative sum exceeds the target
+            while (first < past)
+            {
+                int mid = (first + past) >>> 1;
+                if (cumulative[mid] > target) past = mid;
+                else first = mid + 1;
+            }
+            int chosen = -1;
+            if (first == blocks)
+            {
+                for (int j = v - 1; chosen < 0; j--)
+                    if (w[j] != 0f) chosen = j;
+            }
+            else
+            {
+                double partial = first == 0 ? 0 : cumulative[first - 1];
+                for (int j = first * Block, end = Math.Min(v, j + Block); j < end; j++)
+                {
+                    if (w[j] == 0f) continue;
+                    chosen = j;
+                    partial += w[j];
+                    if (partial > target) break;
+                }
+            }
+            negLogProb = Math.Log(sum) - Math.Log(w[chosen]);
+            return chosen;
         }
-        negLogProb = Math.Log(sum) - Math.Log(weights[chosen]);
-        return chosen;
+    }
+
+    /// <summary>The float64 sum of 16 weights in the fixed tree of the class comment.</summary>
+    private static double BlockSum(Vector512<float> weights)
+    {
+        var eight = Vector512.WidenLower(weights) + Vector512.WidenUpper(weights);
+        var four = eight.GetLower() + eight.GetUpper();
+        var two = four.GetLower() + four.GetUpper();
+        return two.ToScalar() + two.GetElement(1);
     }
 
     /// <summary>The k-th element of the logits ordered by value descending, index ascending (a k-entry min-heap, O(V log k)).</summary>

@@ -70,9 +70,8 @@ public sealed class TransformerSampler : ISequenceSampler, IDisposable
         var nlp = new double[b];
         var logits = new float[(long)b * v];
         var step = new int[b];
-        int k = Math.Max(1, options.TopK);
-        var weights = new float[(long)b * v];            // per-row scratch, so rows never share state
-        var heaps = new (float, int)[(long)b * k];
+        var scratch = new NextTokenDistribution.Scratch[b];   // per row, so rows never share state
+        for (int i = 0; i < b; i++) scratch[i] = new NextTokenDistribution.Scratch(v, options.TopK);
         for (int start = 0; start < n; start += b)
         {
             int rows = Math.Min(b, n - start);
@@ -89,7 +88,7 @@ public sealed class TransformerSampler : ISequenceSampler, IDisposable
                 {
                     var (r0, r1, _, _) = Philox.Draw(seed, (ulong)(sequence0 + i), (ulong)(t + 1));
                     int next = NextTokenDistribution.Draw(logits.AsSpan(i * v, v), options, Philox.ToUnitDouble(r0, r1),
-                        weights.AsSpan(i * v, v), heaps.AsSpan(i * k, k), out double minusLnP);
+                        scratch[i], out double minusLnP);
                     batchTokens[(long)i * length + t + 1] = next;
                     nlp[i] += minusLnP;
                 });

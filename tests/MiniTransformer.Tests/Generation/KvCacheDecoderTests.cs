@@ -59,22 +59,27 @@ public class KvCacheDecoderTests
     [Fact]
     public void CpuRowsDoNotDependOnTheBatchTheyShare()
     {
-        // Width 96: the MLP projection has K = 384 > one 256-deep GEMM block, and batch 13 puts row 12 alone in an edge
-        // tile while rows 0–11 fill a whole one — both paths must round every row alike.
+        // Width 96: the MLP projection has K = 384 > one 256-deep GEMM block. Batch 70 takes the general GEMM path (row
+        // 69 alone in an edge tile), batch 20 the small-M path that transposes weight strips, batches 1 and 13 the one
+        // that reads the weights in place — every path must round every row alike.
         using var backend = new MiniTransformer.Compute.Cpu.CpuBackend(2);
         var config = new GptConfig(50, 5, 1, 96, Parameterization.Sp);
         var layout = new ParameterLayout(config);
         using var parameters = backend.UploadNew<float>(RandomParameters(layout, seed: 5));
-        const int batch = 13, length = 5, v = 50;
+        const int batch = 70, length = 5, v = 50;
         var history = Enumerable.Range(0, length).Select(pos => Enumerable.Range(0, batch).Select(i => (i * 3 + pos * 7) % v).ToArray()).ToArray();
         using var together = new KvCacheDecoder(backend, config, parameters, batch, length);
         var logits = history.Select(step => backend.DownloadArray<float>(together.Step(step))).ToArray();
-        using var alone = new KvCacheDecoder(backend, config, parameters, 1, length);
-        foreach (int row in new[] { 0, 11, 12 })
+        foreach (int size in new[] { 1, 13, 20 })
         {
-            alone.Reset();
-            for (int pos = 0; pos < length; pos++)
-                Assert.Equal(logits[pos].AsSpan(row * v, v).ToArray(), backend.DownloadArray<float>(alone.Step([history[pos][row]])));
+            using var fewer = new KvCacheDecoder(backend, config, parameters, size, length);
+            foreach (int first in new[] { 0, 50 })
+            {
+                fewer.Reset();
+                for (int pos = 0; pos < length; pos++)
+                    Assert.Equal(logits[pos].AsSpan(first * v, size * v).ToArray(),
+                        backend.DownloadArray<float>(fewer.Step(history[pos].AsSpan(first, size))));
+            }
         }
     }
 

@@ -28,6 +28,11 @@ public sealed unsafe partial class CpuBackend
     protected override void GemmCore(in GemmSpec s, DeviceSlice<float> a, DeviceSlice<float> b, DeviceSlice<float> c,
         GemmEpilogue epilogue, DeviceSlice<float>? bias, DeviceSlice<float>? preActivation)
     {
+        if (IsSmallM(s))
+        {
+            GemmSmallM(s, Ptr(a), Ptr(b), Ptr(c), epilogue, bias is { } sb ? Ptr(sb) : null, preActivation is { } sp ? Ptr(sp) : null);
+            return;
+        }
         int m = s.M, n = s.N, k = s.K, batch = s.Batch;
         bool transB = s.TransB;
         float alpha = s.Alpha, beta = s.Beta;
