@@ -127,11 +127,11 @@ public sealed unsafe partial class CpuBackend
                             {
                                 // Whole tile: straight from the registers into C.
                                 if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-                                GemmKernels.Run(simd, blockA, lda, 1, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
+                                GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
                             }
                             else
                             {
-                                GemmKernels.Run(simd, blockA, lda, 1, stripB, ldb, kc, tile, nr, accumulate: false);
+                                GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, tile, nr, accumulate: false);
                                 MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
                             }
                             if (last && epilogue != GemmEpilogue.None)

@@ -68,11 +68,11 @@ public sealed unsafe partial class CpuBackend
                         if (rows == mr && cols == nr)
                         {
                             if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-                            GemmKernels.Run(simd, blockA, k, 1, stripB, nr, kc, cTile, n, accumulate: !first || beta != 0f);
+                            GemmKernels.Run(simd, blockA, k, stripB, nr, kc, cTile, n, accumulate: !first || beta != 0f);
                         }
                         else
                         {
-                            GemmKernels.Run(simd, blockA, k, 1, stripB, nr, kc, tile, nr, accumulate: false);
+                            GemmKernels.Run(simd, blockA, k, stripB, nr, kc, tile, nr, accumulate: false);
                             MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
                         }
                         if (last && epilogue != GemmEpilogue.None)
