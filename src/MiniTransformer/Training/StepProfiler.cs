@@ -28,11 +28,14 @@ public sealed record StepProfile(GptConfig Config, int BatchSize, string Backend
 /// <summary>Times training steps of a model on random tokens (uniform over the vocabulary; values do not change the work).</summary>
 public static class StepProfiler
 {
-    /// <summary>Consecutive steps without a JIT compilation after which the code counts as warm.</summary>
+    /// <summary>Steps, and seconds, without a JIT compilation after which the code counts as warm. The seconds cover
+    /// tiered compilation's call-counting delay (100 ms, restarted by every new method), so a quiet stretch is not just
+    /// the JIT waiting to promote the hot methods.</summary>
     private const int QuietSteps = 3;
+    private const double QuietSeconds = 0.5;
 
-    /// <summary>Bound on the warm-up when something keeps compiling (e.g. a method promoted only after many calls).</summary>
-    private const int MaxWarmupSteps = 40;
+    /// <summary>Bound on the warm-up when something keeps compiling.</summary>
+    private const double MaxWarmupSeconds = 30;
 
     public static StepProfile Profile(ComputeBackend backend, GptConfig config, int batchSize, ulong seed, int timedSteps = 5)
     {
@@ -59,14 +62,17 @@ public static class StepProfiler
         // Tiered compilation runs the first calls of every method as quickly-jitted code and recompiles the hot ones on a
         // background thread; on two cores that thread takes one of them. A fixed two-step warm-up timed steps that still
         // ran partly unoptimised code beside the JIT (≈ 1.8× the CPU time per step of the settled code at width 128), so
-        // warm up until the process has compiled nothing for QuietSteps steps in a row.
+        // warm up until the process has compiled nothing for QuietSteps steps and QuietSeconds.
         int warmup = 0, quiet = 0;
-        while (quiet < QuietSteps && warmup < MaxWarmupSteps)
+        var warm = Stopwatch.StartNew();
+        var quietSince = TimeSpan.Zero;
+        while ((quiet < QuietSteps || (warm.Elapsed - quietSince).TotalSeconds < QuietSeconds) && warm.Elapsed.TotalSeconds < MaxWarmupSeconds)
         {
             long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
             Step();
             warmup++;
-            quiet = System.Runtime.JitInfo.GetCompiledMethodCount() == compiled ? quiet + 1 : 0;
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() == compiled) quiet++;
+            else (quiet, quietSince) = (0, warm.Elapsed);
         }
         var times = new double[Math.Max(1, timedSteps)];
         var process = Process.GetCurrentProcess();
