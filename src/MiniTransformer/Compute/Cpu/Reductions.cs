@@ -7,7 +7,6 @@ namespace MiniTransformer.Compute.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     private const long ReduceChunk = 1 << 14;
-    private const int ColumnSumChunk = 256;
 
     protected override void ReduceCore(ReductionKind kind, DeviceSlice<float> destination, DeviceSlice<float> source, long n)
     {
@@ -32,22 +31,19 @@ public sealed unsafe partial class CpuBackend
     protected override void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate)
     {
         float* d = Ptr(dst), s = Ptr(src);
-        ForChunks(cols, ColumnSumChunk, (start, end) =>
+        // 64-column chunks, so even a 128-column bias gradient splits over two threads. Each chunk's column vectors are
+        // summed in registers down all the rows, every column adding its rows in ascending order onto the destination's
+        // value; a load-add-store of the destination per row had made every add wait on the last store.
+        ForChunks(cols, ColumnChunk, (start, end) =>
         {
             int width = (int)(end - start);
             float* dc = d + start, sc = s + start;
             if (!accumulate) new Span<float>(dc, width).Clear();
             int i = 0;
-            // Column vectors summed in registers down all the rows, 1 KB (then 512 B) of each row at a time; each column
-            // still adds its rows in ascending order onto the destination's value. A load-add-store per row had made
-            // every add wait on the last store.
-            for (; i + 256 <= width; i += 256) SumRows256(sc + i, cols, rows, dc + i);
-            for (; i + 128 <= width; i += 128)
+            for (; i + 64 <= width; i += 64)
             {
                 Vector512<float> a0 = Vector512.Load(dc + i), a1 = Vector512.Load(dc + i + 16),
-                    a2 = Vector512.Load(dc + i + 32), a3 = Vector512.Load(dc + i + 48),
-                    a4 = Vector512.Load(dc + i + 64), a5 = Vector512.Load(dc + i + 80),
-                    a6 = Vector512.Load(dc + i + 96), a7 = Vector512.Load(dc + i + 112);
+                    a2 = Vector512.Load(dc + i + 32), a3 = Vector512.Load(dc + i + 48);
                 float* row = sc + i;
                 for (long r = 0; r < rows; r++, row += cols)
                 {
@@ -55,19 +51,11 @@ public sealed unsafe partial class CpuBackend
                     a1 += Vector512.Load(row + 16);
                     a2 += Vector512.Load(row + 32);
                     a3 += Vector512.Load(row + 48);
-                    a4 += Vector512.Load(row + 64);
-                    a5 += Vector512.Load(row + 80);
-                    a6 += Vector512.Load(row + 96);
-                    a7 += Vector512.Load(row + 112);
                 }
                 a0.Store(dc + i);
                 a1.Store(dc + i + 16);
                 a2.Store(dc + i + 32);
                 a3.Store(dc + i + 48);
-                a4.Store(dc + i + 64);
-                a5.Store(dc + i + 80);
-                a6.Store(dc + i + 96);
-                a7.Store(dc + i + 112);
             }
             for (; i + 16 <= width; i += 16)
             {
@@ -82,23 +70,5 @@ public sealed unsafe partial class CpuBackend
                 dc[i] = a;
             }
         });
-    }
-
-    /// <summary>dst[j] += Σ_r src[r·stride + j] for 256 columns, rows in ascending order, sixteen vectors in registers.</summary>
-    private static void SumRows256(float* src, long stride, long rows, float* dst)
-    {
-        Vector512<float> a0 = Vector512.Load(dst), a1 = Vector512.Load(dst + 16), a2 = Vector512.Load(dst + 32), a3 = Vector512.Load(dst + 48),
-            a4 = Vector512.Load(dst + 64), a5 = Vector512.Load(dst + 80), a6 = Vector512.Load(dst + 96), a7 = Vector512.Load(dst + 112),
-            a8 = Vector512.Load(dst + 128), a9 = Vector512.Load(dst + 144), a10 = Vector512.Load(dst + 160), a11 = Vector512.Load(dst + 176),
-            a12 = Vector512.Load(dst + 192), a13 = Vector512.Load(dst + 208), a14 = Vector512.Load(dst + 224), a15 = Vector512.Load(dst + 240);
-        for (long r = 0; r < rows; r++, src += stride)
-        {
-            a0 += Vector512.Load(src); a1 += Vector512.Load(src + 16); a2 += Vector512.Load(src + 32); a3 += Vector512.Load(src + 48);
-            a4 += Vector512.Load(src + 64); a5 += Vector512.Load(src + 80); a6 += Vector512.Load(src + 96); a7 += Vector512.Load(src + 112);
-            a8 += Vector512.Load(src + 128); a9 += Vector512.Load(src + 144); a10 += Vector512.Load(src + 160); a11 += Vector512.Load(src + 176);
-            a12 += Vector512.Load(src + 192); a13 += Vector512.Load(src + 208); a14 += Vector512.Load(src + 224); a15 += Vector512.Load(src + 240);
-        }
-        a0.Store(dst); a1.Store(dst + 16); a2.Store(dst + 32); a3.Store(dst + 48); a4.Store(dst + 64); a5.Store(dst + 80); a6.Store(dst + 96); a7.Store(dst + 112);
-        a8.Store(dst + 128); a9.Store(dst + 144); a10.Store(dst + 160); a11.Store(dst + 176); a12.Store(dst + 192); a13.Store(dst + 208); a14.Store(dst + 224); a15.Store(dst + 240);
     }
 }
