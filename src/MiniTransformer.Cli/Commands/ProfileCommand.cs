@@ -42,7 +42,7 @@ public static class ProfileCommand
             }
             stdout.WriteLine($"{profile.Backend}: vocab {config.VocabSize}, {config.Layers} layers, width {config.Width}, {config.HeadCount} heads, " +
                              $"batch {b}×{config.SequenceLength}, {profile.Parameters:N0} parameters, {config.Parameterization.ToString().ToLowerInvariant()}");
-            stdout.WriteLine($"step {profile.StepSeconds * 1e3:F2} ms (median of {timed}), {profile.TokensPerSecond:N0} tokens/s, " +
+            stdout.WriteLine($"step {profile.StepSeconds * 1e3:F2} ms (median of {timed} after {profile.WarmupSteps} warm-up), {profile.TokensPerSecond:N0} tokens/s, " +
                              $"{profile.FlopsPerStep / 1e9:F3} GFLOP/step, {profile.GflopsPerSecond:F1} GFLOP/s; " +
                              $"CPU time {profile.CpuSecondsPerStep * 1e3:F2} ms/step = {profile.Config.SequenceLength * b / profile.CpuSecondsPerStep:N0} tokens per CPU-second");
             double total = profile.Ops.Sum(o => o.Seconds);

@@ -108,8 +108,10 @@ public sealed class Gpt : IDisposable
         int bt = Rows, h = GptConfig.MlpRatio * C;
         float readout = Config.ReadoutMultiplier;
 
-        // LayerNorm and embedding backward accumulate, so gradients and the residual gradient start from zero.
-        b.Fill(Gradients, 0f);
+        // LayerNorm and embedding backward accumulate, so their gradients and the residual gradient start from zero.
+        // Every other gradient is written outright (GEMMs with β = 0, column sums), so the rest of the buffer — the
+        // bulk of it — is not cleared first.
+        ZeroAccumulatedGradients();
         b.Fill(a.DResidual, 0f);
 
         // logits = readout·lnf·Wᵀ: dLnf = readout·dLogits·W, dW = readout·dLogitsᵀ·lnf.
@@ -138,6 +140,22 @@ public sealed class Gpt : IDisposable
             b.LayerNormBackward(a.DResidual, g.Ln1W, g.Ln1B, a.DLn, residual, p.Ln1W, s.Ln1Mean, s.Ln1Rstd, bt, C);
         }
         b.EmbeddingBackward(G.Wte, G.Wpe, a.DResidual, _inputs, B, T, C);
+    }
+
+    /// <summary>
+    /// Zeroes the gradients that backward accumulates into: LayerNorm gains and biases, the positional table, and the
+    /// token embedding unless it is tied to the readout (whose weight-gradient GEMM then writes it before the embedding
+    /// backward adds to it).
+    /// </summary>
+    private void ZeroAccumulatedGradients()
+    {
+        var b = Backend;
+        foreach (var g in G.Blocks)
+            foreach (var slice in new[] { g.Ln1W, g.Ln1B, g.Ln2W, g.Ln2B }) b.Fill(slice, 0f);
+        b.Fill(G.LnfW, 0f);
+        b.Fill(G.LnfB, 0f);
+        if (G.Wpe is { } wpe) b.Fill(wpe, 0f);
+        if (!Config.TiedEmbeddings) b.Fill(G.Wte, 0f);
     }
 
     /// <summary>y = x·Wᵀ + bias with W stored [out, in] as PyTorch.</summary>

@@ -16,10 +16,11 @@ public sealed record OpProfile(string Op, long Launches, double Seconds, long Fl
 /// A profiled training step: <see cref="StepSeconds"/> is the median wall time of un-instrumented steps (forward,
 /// backward, AdamW), <see cref="Ops"/> the per-op times of one step run with the ledger synchronising around every op.
 /// </summary>
+/// <param name="WarmupSteps">Steps run before timing: until the JIT had compiled nothing new for a few steps.</param>
 /// <param name="CpuSecondsPerStep">Process CPU time per timed step (all threads): on a shared machine, tokens per CPU-second
 /// is the rate least disturbed by other work.</param>
 public sealed record StepProfile(GptConfig Config, int BatchSize, string Backend, long Parameters, long FlopsPerStep,
-    double StepSeconds, double TokensPerSecond, double CpuSecondsPerStep, IReadOnlyList<OpProfile> Ops)
+    double StepSeconds, double TokensPerSecond, double CpuSecondsPerStep, int WarmupSteps, IReadOnlyList<OpProfile> Ops)
 {
     public double GflopsPerSecond => FlopsPerStep / StepSeconds / 1e9;
 }
@@ -27,7 +28,16 @@ public sealed record StepProfile(GptConfig Config, int BatchSize, string Backend
 /// <summary>Times training steps of a model on random tokens (uniform over the vocabulary; values do not change the work).</summary>
 public static class StepProfiler
 {
-    public static StepProfile Profile(ComputeBackend backend, GptConfig config, int batchSize, ulong seed, int warmupSteps = 2, int timedSteps = 5)
+    /// <summary>Steps, and seconds, without a JIT compilation after which the code counts as warm. The seconds cover
+    /// tiered compilation's call-counting delay (100 ms, restarted by every new method), so a quiet stretch is not just
+    /// the JIT waiting to promote the hot methods.</summary>
+    private const int QuietSteps = 3;
+    private const double QuietSeconds = 0.5;
+
+    /// <summary>Bound on the warm-up when something keeps compiling.</summary>
+    private const double MaxWarmupSeconds = 30;
+
+    public static StepProfile Profile(ComputeBackend backend, GptConfig config, int batchSize, ulong seed, int timedSteps = 5)
     {
         using var model = new Gpt(backend, config, batchSize);
         using var optimizer = new AdamWOptimizer(model, new AdamWSettings());
@@ -49,7 +59,21 @@ public static class StepProfiler
             optimizer.Step(1e-4f);
         }
 
-        for (int i = 0; i < warmupSteps; i++) Step();
+        // Tiered compilation runs the first calls of every method as quickly-jitted code and recompiles the hot ones on a
+        // background thread; on two cores that thread takes one of them. A fixed two-step warm-up timed steps that still
+        // ran partly unoptimised code beside the JIT (≈ 1.8× the CPU time per step of the settled code at width 128), so
+        // warm up until the process has compiled nothing for QuietSteps steps and QuietSeconds.
+        int warmup = 0, quiet = 0;
+        var warm = Stopwatch.StartNew();
+        var quietSince = TimeSpan.Zero;
+        while ((quiet < QuietSteps || (warm.Elapsed - quietSince).TotalSeconds < QuietSeconds) && warm.Elapsed.TotalSeconds < MaxWarmupSeconds)
+        {
+            long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            Step();
+            warmup++;
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() == compiled) quiet++;
+            else (quiet, quietSince) = (0, warm.Elapsed);
+        }
         var times = new double[Math.Max(1, timedSteps)];
         var process = Process.GetCurrentProcess();
         var cpuStart = process.TotalProcessorTime;
@@ -73,6 +97,6 @@ public static class StepProfiler
             .Select(kv => new OpProfile(kv.Key, kv.Value.Launches, kv.Value.Elapsed.TotalSeconds, kv.Value.Cost.Flops, kv.Value.Cost.Bytes))
             .OrderByDescending(o => o.Seconds).ToList();
         return new StepProfile(config, batchSize, $"{backend.Kind.ToString().ToLowerInvariant()} ({backend.Info.Name})",
-            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, cpuPerStep, ops);
+            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, cpuPerStep, warmup, ops);
     }
 }

@@ -9,7 +9,7 @@ internal enum CpuSimd { Scalar, Vector256, Vector512 }
 
 /// <summary>
 /// The managed backend: the default, and the oracle the device backends are checked against. Ops run synchronously
-/// on the calling thread (fanning out with Parallel.For), so <see cref="Synchronize"/> has nothing to wait for.
+/// on the calling thread (fanning out to <see cref="CpuWorkers"/>), so <see cref="Synchronize"/> has nothing to wait for.
 /// Determinism: every parallel split is over independent outputs, and every reduction runs in an order fixed by the
 /// shapes alone, so results are bit-identical for any thread count. Like a device stream, one backend takes its ops
 /// from one thread at a time (GEMM packing space is reused between calls). One partial file per op family.
@@ -71,7 +71,7 @@ public sealed unsafe partial class CpuBackend : ComputeBackend
             for (long i = 0; i < count; i++) body(i);
             return;
         }
-        Parallel.For(0L, count, _parallel, body);
+        CpuWorkers.For(count, Threads, _parallel, body);
     }
 
     /// <summary>

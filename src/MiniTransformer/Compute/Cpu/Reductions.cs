@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace MiniTransformer.Compute.Cpu;
 
 // Whole-vector sum / max / sum of squares, and the column sum behind bias gradients. Partial results come from
@@ -29,12 +31,44 @@ public sealed unsafe partial class CpuBackend
     protected override void ColumnSumCore(DeviceSlice<float> dst, DeviceSlice<float> src, int rows, int cols, bool accumulate)
     {
         float* d = Ptr(dst), s = Ptr(src);
+        // 64-column chunks, so even a 128-column bias gradient splits over two threads. Each chunk's column vectors are
+        // summed in registers down all the rows, every column adding its rows in ascending order onto the destination's
+        // value; a load-add-store of the destination per row had made every add wait on the last store.
         ForChunks(cols, ColumnChunk, (start, end) =>
         {
             int width = (int)(end - start);
-            float* dc = d + start;
+            float* dc = d + start, sc = s + start;
             if (!accumulate) new Span<float>(dc, width).Clear();
-            for (long r = 0; r < rows; r++) VectorMath.Axpy(1f, s + r * cols + start, dc, width);
+            int i = 0;
+            for (; i + 64 <= width; i += 64)
+            {
+                Vector512<float> a0 = Vector512.Load(dc + i), a1 = Vector512.Load(dc + i + 16),
+                    a2 = Vector512.Load(dc + i + 32), a3 = Vector512.Load(dc + i + 48);
+                float* row = sc + i;
+                for (long r = 0; r < rows; r++, row += cols)
+                {
+                    a0 += Vector512.Load(row);
+                    a1 += Vector512.Load(row + 16);
+                    a2 += Vector512.Load(row + 32);
+                    a3 += Vector512.Load(row + 48);
+                }
+                a0.Store(dc + i);
+                a1.Store(dc + i + 16);
+                a2.Store(dc + i + 32);
+                a3.Store(dc + i + 48);
+            }
+            for (; i + 16 <= width; i += 16)
+            {
+                var a = Vector512.Load(dc + i);
+                for (long r = 0; r < rows; r++) a += Vector512.Load(sc + r * cols + i);
+                a.Store(dc + i);
+            }
+            for (; i < width; i++)
+            {
+                float a = dc[i];
+                for (long r = 0; r < rows; r++) a += sc[r * cols + i];
+                dc[i] = a;
+            }
         });
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MiniTransformer.Compute.Cpu;
 
@@ -29,10 +30,15 @@ internal static unsafe class VectorMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
         p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        // n ∈ [−126, 128]: split 2^n into two factors so n = 128 (x near the top of the range) stays finite.
-        var half = Vector512.ShiftRightArithmetic(Vector512.ConvertToInt32(n), 1);
+        // p·2^n with one rounding: vscalefps where there is AVX-512F, else 2^n built in the exponent bits. The product
+        // of powers of two is exact until the last multiply, so both paths give the same bits.
+        if (Avx512F.IsSupported) return Avx512F.Scale(p, n);
+        // n ∈ [−126, 128]: split 2^n into two factors so n = 128 (x near the top of the range) stays finite. n is
+        // integral and in range, so the native (non-saturating) conversion is exact.
+        var ni = Vector512.ConvertToInt32Native(n);
+        var half = Vector512.ShiftRightArithmetic(ni, 1);
         var scale1 = Vector512.ShiftLeft(half + Vector512.Create(127), 23).AsSingle();
-        var scale2 = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) - half + Vector512.Create(127), 23).AsSingle();
+        var scale2 = Vector512.ShiftLeft(ni - half + Vector512.Create(127), 23).AsSingle();
         return p * scale1 * scale2;
     }
 
