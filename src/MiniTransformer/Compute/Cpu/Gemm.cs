@@ -122,25 +122,35 @@ public sealed unsafe partial class CpuBackend
                             float* stripB = t < directStripsB ? bBatch + (long)k0 * n + j0 : panelsB + (long)t * nr * k + (long)k0 * nr;
                             int ldb = t < directStripsB ? n : nr;
                             long at = (long)i0 * n + j0;
-                            float* cTile = cBatch + at;
-                            if (rows == mr && cols == nr)
-                            {
-                                // Whole tile: straight from the registers into C.
-                                if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-                                GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
-                            }
-                            else
-                            {
-                                GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, tile, nr, accumulate: false);
-                                MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
-                            }
-                            if (last && epilogue != GemmEpilogue.None)
-                                ApplyEpilogue(cTile, n, rows, cols, epilogue, biasPtr + j0, preBatch == null ? null : preBatch + at);
+                            ComputeTile(simd, blockA, lda, stripB, ldb, kc, cBatch + at, n, rows, cols, first, last, beta, tile,
+                                epilogue, biasPtr + j0, preBatch == null ? null : preBatch + at);
                         }
                     }
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// One tile of C (rows × cols of at most MR × NR) over one K block: a whole tile goes straight from the registers into
+    /// C, an edge tile through the scratch <paramref name="tile"/>; β is applied on the first K block and the epilogue
+    /// after the last, so every path computes each element the same way.
+    /// </summary>
+    private static void ComputeTile(CpuSimd simd, float* blockA, int lda, float* stripB, int ldb, int kc, float* cTile, int n,
+        int rows, int cols, bool first, bool last, float beta, float* tile, GemmEpilogue epilogue, float* bias, float* pre)
+    {
+        var (mr, nr) = GemmKernels.Tile(simd);
+        if (rows == mr && cols == nr)
+        {
+            if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
+            GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
+        }
+        else
+        {
+            GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, tile, nr, accumulate: false);
+            MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
+        }
+        if (last && epilogue != GemmEpilogue.None) ApplyEpilogue(cTile, n, rows, cols, epilogue, bias, pre);
     }
 
     /// <summary>

@@ -64,19 +64,9 @@ public sealed unsafe partial class CpuBackend
                     for (int i0 = 0; i0 < m; i0 += mr)
                     {
                         int rows = Math.Min(mr, m - i0);
-                        float* blockA = packedA + (long)i0 * k + k0, cTile = c + (long)i0 * n + j0;
-                        if (rows == mr && cols == nr)
-                        {
-                            if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-                            GemmKernels.Run(simd, blockA, k, stripB, nr, kc, cTile, n, accumulate: !first || beta != 0f);
-                        }
-                        else
-                        {
-                            GemmKernels.Run(simd, blockA, k, stripB, nr, kc, tile, nr, accumulate: false);
-                            MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
-                        }
-                        if (last && epilogue != GemmEpilogue.None)
-                            ApplyEpilogue(cTile, n, rows, cols, epilogue, bias + j0, pre == null ? null : pre + (long)i0 * n + j0);
+                        long at = (long)i0 * n + j0;
+                        ComputeTile(simd, packedA + (long)i0 * k + k0, k, stripB, nr, kc, c + at, n, rows, cols, first, last, beta, tile,
+                            epilogue, bias + j0, pre == null ? null : pre + at);
                     }
                 }
             }
