@@ -75,7 +75,7 @@ public sealed unsafe partial class CpuBackend
             if (transB)
             {
                 int strip = directStripsB + part;
-                PackTransposedB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB, n, k, strip * nr, nr);
+                PackTransposedB(pb + p * panelB + (long)strip * nr * k, srcB + p * strideB + (long)strip * nr * k, k, Math.Min(nr, n - strip * nr), k, nr);
             }
             else PackRowsB(pb + p * panelB, srcB + p * strideB, n, k, part * KC, Math.Min(KC, k - part * KC), directStripsB, nStrips, nr);
         });
@@ -202,25 +202,25 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>Strip of NR columns of Bᵀ, B stored N×K, over all K: dst[k·NR + c], columns past N zero.</summary>
-    private static void PackTransposedB(float* dst, float* b, int n, int k, int j0, int nr)
+    /// <summary>
+    /// One NR-column strip of Bᵀ, B stored N×K, over kc values of k: dst[kk·NR + c] = b[c·ldb + kk] (b at the strip's
+    /// first row and K block), columns past <paramref name="cols"/> zero. Whole 8×8 blocks go through AVX registers;
+    /// the rest element by element.
+    /// </summary>
+    private static void PackTransposedB(float* dst, float* b, int ldb, int cols, int kc, int nr)
     {
-        int cols = Math.Min(nr, n - j0);
-        // B stored N×K: a transpose. Whole 8×8 blocks go through AVX registers; the rest element by element.
         int kk8 = 0;
         if (Avx.IsSupported && cols == nr && nr % 8 == 0)
-        {
-            for (; kk8 + 8 <= k; kk8 += 8)
+            for (; kk8 + 8 <= kc; kk8 += 8)
                 for (int c = 0; c < nr; c += 8)
-                    Transpose8x8(b + (long)(j0 + c) * k + kk8, k, dst + (long)kk8 * nr + c, nr);
-        }
+                    Transpose8x8(b + (long)c * ldb + kk8, ldb, dst + (long)kk8 * nr + c, nr);
         for (int c = 0; c < nr; c++)
         {
-            float* src = b + (long)(j0 + c) * k, d = dst + c;
+            float* src = b + (long)c * ldb, d = dst + c;
             if (c < cols)
-                for (int kk = kk8; kk < k; kk++) d[(long)kk * nr] = src[kk];
+                for (int kk = kk8; kk < kc; kk++) d[(long)kk * nr] = src[kk];
             else
-                for (int kk = kk8; kk < k; kk++) d[(long)kk * nr] = 0f;
+                for (int kk = kk8; kk < kc; kk++) d[(long)kk * nr] = 0f;
         }
     }
 

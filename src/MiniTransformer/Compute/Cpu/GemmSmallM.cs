@@ -41,11 +41,7 @@ public sealed unsafe partial class CpuBackend
 
         // α·A, rows past M zero to a whole number of strips: the microkernel reads it as rows of K (lda = K).
         float* packedA = Scratch((long)mStrips * mr * k);
-        for (int i = 0; i < mStrips * mr; i++)
-        {
-            if (i < m) ScaleCopy(a + (long)i * k, packedA + (long)i * k, k, s.Alpha);
-            else new Span<float>(packedA + (long)i * k, k).Clear();
-        }
+        PackBlockA(packedA, a, m, k, s.Alpha, 0, mStrips * mr, 0, k, mr);
 
         bool parallel = 2.0 * m * n * k >= ParallelGemmFlops;
         For((nStrips + SmallMStripsPerTask - 1) / SmallMStripsPerTask, parallel, task =>
@@ -60,7 +56,7 @@ public sealed unsafe partial class CpuBackend
                 {
                     int kc = Math.Min(KC, k - k0);
                     bool first = k0 == 0, last = k0 + kc == k;
-                    TransposeStrip(stripB, b + (long)j0 * k + k0, k, cols, kc, nr);
+                    PackTransposedB(stripB, b + (long)j0 * k + k0, k, cols, kc, nr);
                     for (int i0 = 0; i0 < m; i0 += mr)
                     {
                         int rows = Math.Min(mr, m - i0);
@@ -71,24 +67,6 @@ public sealed unsafe partial class CpuBackend
                 }
             }
         });
-    }
-
-    /// <summary>
-    /// dst[kk·NR + col] = b[col·ldb + kk] for kk &lt; kc: a K block of NR rows of B (columns of Bᵀ) laid out as the
-    /// microkernel's B strip, columns past <paramref name="cols"/> zero.
-    /// </summary>
-    private static void TransposeStrip(float* dst, float* b, int ldb, int cols, int kc, int nr)
-    {
-        int kk8 = 0;
-        if (Avx.IsSupported && cols == nr && nr % 8 == 0)
-            for (; kk8 + 8 <= kc; kk8 += 8)
-                for (int col = 0; col < nr; col += 8)
-                    Transpose8x8(b + (long)col * ldb + kk8, ldb, dst + kk8 * nr + col, nr);
-        for (int col = 0; col < nr; col++)
-        {
-            float* src = b + (long)col * ldb;
-            for (int kk = kk8; kk < kc; kk++) dst[kk * nr + col] = col < cols ? src[kk] : 0f;
-        }
     }
 
     /// <summary>
