@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using MiniTransformer.IO;
 using MiniTransformer.Sweeps;
 using MiniTransformer.Training;
 
@@ -52,21 +51,12 @@ public static class KnnSweepReport
 
     public static ReportPaths Write(string sweepDirectory, ReportOptions options)
     {
-        var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, SweepReport.HtmlFileName));
-        AtomicFile.EnsureWritable(html, options.Force);
-        AtomicFile.EnsureWritable(Path.ChangeExtension(html, ".md"), options.Force);
+        SweepReport.EnsureWritable(sweepDirectory, options);
         return Write(Build(sweepDirectory, options), sweepDirectory, options);
     }
 
-    public static ReportPaths Write(KnnReportModel model, string sweepDirectory, ReportOptions options)
-    {
-        var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, SweepReport.HtmlFileName));
-        var markdown = Path.ChangeExtension(html, ".md");
-        AtomicFile.WriteAll(options.Force,
-            (html, s => s.Write(new UTF8Encoding(false).GetBytes(KnnHtmlReport.Render(model)))),
-            (markdown, s => s.Write(new UTF8Encoding(false).GetBytes(KnnMarkdownReport.Render(model, Path.GetFileName(html))))));
-        return new ReportPaths(html, markdown);
-    }
+    public static ReportPaths Write(KnnReportModel model, string sweepDirectory, ReportOptions options) =>
+        SweepReport.WriteFiles(sweepDirectory, options, KnnHtmlReport.Render(model), htmlName => KnnMarkdownReport.Render(model, htmlName));
 
     /// <summary>One line per experiment for the terminal: the fitted exponent with its interval, the log-log slope, and theory.</summary>
     public static string ExponentLine(KnnExperimentAnalysis e)

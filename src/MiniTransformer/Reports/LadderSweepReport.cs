@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using MiniTransformer.IO;
 using MiniTransformer.Sweeps;
 
 namespace MiniTransformer.Reports;
@@ -64,21 +62,12 @@ public static class LadderSweepReport
 
     public static ReportPaths Write(string sweepDirectory, ReportOptions options)
     {
-        var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, SweepReport.HtmlFileName));
-        AtomicFile.EnsureWritable(html, options.Force);
-        AtomicFile.EnsureWritable(Path.ChangeExtension(html, ".md"), options.Force);
+        SweepReport.EnsureWritable(sweepDirectory, options);
         return Write(Build(sweepDirectory, options), sweepDirectory, options);
     }
 
-    public static ReportPaths Write(LadderReportModel model, string sweepDirectory, ReportOptions options)
-    {
-        var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, SweepReport.HtmlFileName));
-        var markdown = Path.ChangeExtension(html, ".md");
-        AtomicFile.WriteAll(options.Force,
-            (html, s => s.Write(new UTF8Encoding(false).GetBytes(LadderHtmlReport.Render(model)))),
-            (markdown, s => s.Write(new UTF8Encoding(false).GetBytes(LadderMarkdownReport.Render(model)))));
-        return new ReportPaths(html, markdown);
-    }
+    public static ReportPaths Write(LadderReportModel model, string sweepDirectory, ReportOptions options) =>
+        SweepReport.WriteFiles(sweepDirectory, options, LadderHtmlReport.Render(model), _ => LadderMarkdownReport.Render(model));
 
     public static readonly string[] LadderHeader =
         ["rung", "kind", "floor (MC entropy, nats)", "generator test loss", "best student loss", "cells", "α_D (L(D)|N)", "slices", "α_N (L(N)|D)", "slices"];

@@ -36,26 +36,37 @@ public static class SweepReport
         options ??= new();
         if (KnnSweepReport.IsKnnSweep(sweepDirectory)) return KnnSweepReport.Write(sweepDirectory, options);
         if (LadderSweepReport.IsLadderSweep(sweepDirectory)) return LadderSweepReport.Write(sweepDirectory, options);
-        var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, HtmlFileName));
-        var markdown = Path.ChangeExtension(html, ".md");
-        AtomicFile.EnsureWritable(html, options.Force);
-        AtomicFile.EnsureWritable(markdown, options.Force);
-        return Write(Build(sweepDirectory, options), html, markdown, options.Force);
+        EnsureWritable(sweepDirectory, options);
+        return Write(Build(sweepDirectory, options), sweepDirectory, options);
     }
 
     /// <summary>Writes an already built report (e.g. one whose fits the caller also prints).</summary>
-    public static ReportPaths Write(ReportModel model, string sweepDirectory, ReportOptions options)
+    public static ReportPaths Write(ReportModel model, string sweepDirectory, ReportOptions options) =>
+        WriteFiles(sweepDirectory, options, HtmlReport.Render(model), htmlName => MarkdownReport.Render(model, htmlName));
+
+    /// <summary>The report's HTML path (<see cref="ReportOptions.OutputPath"/>, else DIR/report.html) and the Markdown beside it.</summary>
+    internal static ReportPaths PathsFor(string sweepDirectory, ReportOptions options)
     {
         var html = Path.GetFullPath(options.OutputPath ?? Path.Combine(sweepDirectory, HtmlFileName));
-        return Write(model, html, Path.ChangeExtension(html, ".md"), options.Force);
+        return new ReportPaths(html, Path.ChangeExtension(html, ".md"));
     }
 
-    private static ReportPaths Write(ReportModel model, string html, string markdown, bool force)
+    /// <summary>Refuses existing report files (without <see cref="ReportOptions.Force"/>) before any fitting starts.</summary>
+    internal static void EnsureWritable(string sweepDirectory, ReportOptions options)
     {
-        AtomicFile.WriteAll(force,
-            (html, s => Write(s, HtmlReport.Render(model))),
-            (markdown, s => Write(s, MarkdownReport.Render(model, Path.GetFileName(html)))));
-        return new ReportPaths(html, markdown);
+        var paths = PathsFor(sweepDirectory, options);
+        AtomicFile.EnsureWritable(paths.Html, options.Force);
+        AtomicFile.EnsureWritable(paths.Markdown, options.Force);
+    }
+
+    /// <summary>Writes the HTML and the Markdown (given the HTML's file name, for its link) together, atomically.</summary>
+    internal static ReportPaths WriteFiles(string sweepDirectory, ReportOptions options, string html, Func<string, string> markdown)
+    {
+        var paths = PathsFor(sweepDirectory, options);
+        AtomicFile.WriteAll(options.Force,
+            (paths.Html, s => Write(s, html)),
+            (paths.Markdown, s => Write(s, markdown(Path.GetFileName(paths.Html)))));
+        return paths;
     }
 
     public static ReportModel Build(string sweepDirectory, ReportOptions options)
