@@ -180,23 +180,34 @@ public static class HtmlReport
         return section;
     }
 
-    private static XElement InventorySection(ReportModel m)
+    private static XElement InventorySection(ReportModel m) =>
+        InventorySection("5. Run inventory and provenance", m.StatusCounts, ["layers", "width", "D", "learning rate", "seed"],
+            m.NotDone.Select(r => (r.Status, r.Id, r.Reason, new[] { r.Layers.ToString(Inv), r.Width.ToString(Inv), N0(r.Tokens),
+                r.LearningRate.ToString("G4", Inv), r.Seed.ToString(Inv) })).ToList(), textColumns: 2, m.CommandRecorded, m.Command, m.Results.SpecJson);
+
+    /// <summary>
+    /// The run-inventory section a sweep report ends with: runs per status; the runs that did not finish, one row each
+    /// (status, run id, the sweep kind's own columns, reason — a run still marked running was interrupted); and the
+    /// command and spec that reproduce the sweep.
+    /// </summary>
+    internal static XElement InventorySection(string heading, IReadOnlyList<(string Status, int Count)> statusCounts, string[] runColumns,
+        IReadOnlyList<(string Status, string Id, string? Reason, string[] Cells)> notDone, int textColumns, bool commandRecorded,
+        string command, string specJson)
     {
-        var section = E("section", new XAttribute("id", "inventory"), E("h2", "5. Run inventory and provenance"),
-            Table(["status", "runs"], m.StatusCounts.Select(s => new[] { s.Status, s.Count.ToString(Inv) }).ToList(), textColumns: 1));
-        var notDone = m.NotDone;
+        var section = E("section", new XAttribute("id", "inventory"), E("h2", heading),
+            Table(["status", "runs"], statusCounts.Select(s => new[] { s.Status, s.Count.ToString(Inv) }).ToList(), textColumns: 1));
         if (notDone.Count > 0)
         {
-            var table = Table(["status", "run id", "layers", "width", "D", "learning rate", "seed", "reason"],
-                notDone.Select(r => new[] { r.Status, r.Id, r.Layers.ToString(Inv), r.Width.ToString(Inv), N0(r.Tokens), r.LearningRate.ToString("G4", Inv),
-                    r.Seed.ToString(Inv), r.Reason ?? (r.Status == "running" ? "interrupted (re-run the command to resume)" : "") }).ToList(), textColumns: 2, lastText: true);
+            var table = Table(["status", "run id", .. runColumns, "reason"],
+                notDone.Select(r => (string[])[r.Status, r.Id, .. r.Cells, r.Reason ?? (r.Status == "running" ? "interrupted (re-run the command to resume)" : "")]).ToList(),
+                textColumns: textColumns, lastText: true);
             foreach (var (row, run) in table.Elements("tbody").Elements("tr").Zip(notDone))
                 row.Elements("td").First().SetAttributeValue("class", $"text status-{run.Status}");
             section.Add(E("p", $"Runs that did not finish ({notDone.Count}):"), table);
         }
         else section.Add(E("p", "Every run finished."));
-        section.Add(E("p", m.CommandRecorded ? "The command that ran this sweep:" : "The command was not recorded; this one reproduces the sweep from its spec:"),
-            E("pre", m.Command), E("p", "The spec (spec.json):"), E("pre", m.Results.SpecJson));
+        section.Add(E("p", commandRecorded ? "The command that ran this sweep:" : "The command was not recorded; this one reproduces the sweep from its spec:"),
+            E("pre", command), E("p", "The spec (spec.json):"), E("pre", specJson));
         return section;
     }
 

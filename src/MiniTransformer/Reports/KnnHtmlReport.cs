@@ -51,23 +51,8 @@ public static class KnnHtmlReport
                 Table([e.XLabel, "median MSE", "16%", "84%", "seeds", .. e.Curves.Select(c => c.Label)],
                     e.Points.Select(p => (string[])[G(p.X), G(p.Median), G(p.Q16), G(p.Q84), p.Seeds.ToString(Inv), .. e.Curves.Select(c => G(e.Scaled(c, p.X)))]).ToList()))));
 
-    private static XElement InventorySection(KnnReportModel m)
-    {
-        var section = E("section", new XAttribute("id", "inventory"), E("h2", "4. Run inventory and provenance"),
-            Table(["status", "runs"], m.StatusCounts.Select(s => new[] { s.Status, s.Count.ToString(Inv) }).ToList(), textColumns: 1));
-        var notDone = m.NotDone;
-        if (notDone.Count > 0)
-        {
-            var table = Table(["status", "run id", "experiment", "x", "seed", "reason"],
-                notDone.Select(r => new[] { r.Status, r.Id, r.Kind, G(r.X), r.Seed.ToString(Inv),
-                    r.Reason ?? (r.Status == "running" ? "interrupted (re-run the command to resume)" : "") }).ToList(), textColumns: 3, lastText: true);
-            foreach (var (row, run) in table.Elements("tbody").Elements("tr").Zip(notDone))
-                row.Elements("td").First().SetAttributeValue("class", $"text status-{run.Status}");
-            section.Add(E("p", $"Runs that did not finish ({notDone.Count}):"), table);
-        }
-        else section.Add(E("p", "Every run finished."));
-        section.Add(E("p", m.CommandRecorded ? "The command that ran this sweep:" : "The command was not recorded; this one reproduces the sweep from its spec:"),
-            E("pre", m.Command), E("p", "The spec (spec.json):"), E("pre", m.Results.SpecJson));
-        return section;
-    }
+    private static XElement InventorySection(KnnReportModel m) =>
+        HtmlReport.InventorySection("4. Run inventory and provenance", m.StatusCounts, ["experiment", "x", "seed"],
+            m.NotDone.Select(r => (r.Status, r.Id, r.Reason, new[] { r.Kind, G(r.X), r.Seed.ToString(Inv) })).ToList(), textColumns: 3,
+            m.CommandRecorded, m.Command, m.Results.SpecJson);
 }
