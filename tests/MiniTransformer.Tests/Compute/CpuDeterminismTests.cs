@@ -130,4 +130,26 @@ public class CpuDeterminismTests
             Assert.True(Math.Abs(y[i] - expected) <= 2.4e-7 * expected, $"exp({x[i]:R}) = {y[i]:R}, expected {expected:R}");
         }
     }
+
+    /// <summary>The row maximum behind softmax, cross-entropy and the max reduction: every length around the 64-float
+    /// unrolled block and the 16-float tail, against a scalar scan; a NaN anywhere makes the result NaN.</summary>
+    [Fact]
+    public unsafe void VectorMaxMatchesAScalarScanAndPropagatesNaN()
+    {
+        var rng = new Random(11);
+        for (int n = 1; n <= 200; n++)
+        {
+            var x = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 200 - 100)).ToArray();
+            int place = rng.Next(n);
+            x[place] = 1000f + n; // the maximum in every possible lane position over the lengths
+            fixed (float* px = x)
+            {
+                Assert.Equal(1000f + n, VectorMath.Max(px, n));
+                x[rng.Next(n)] = float.NaN;
+                Assert.True(float.IsNaN(VectorMath.Max(px, n)), $"a NaN in {n} floats was dropped");
+            }
+        }
+        fixed (float* px = new[] { float.NegativeInfinity, float.NegativeInfinity })
+            Assert.Equal(float.NegativeInfinity, VectorMath.Max(px, 2));
+    }
 }

@@ -25,7 +25,7 @@ public sealed unsafe partial class CpuBackend
                 float shifted = xr[tr] - max;
                 float* dr = dx == null ? null : dx + r * vocab;
                 // One exp per logit: the gradient row holds the exponentials until the sum is known, then is scaled.
-                float others = SumExp(xr, dr, 0, tr, max) + SumExp(xr, dr, tr + 1, vocab, max), sum = others + MathF.Exp(shifted);
+                float others = SumExpExcept(xr, dr, vocab, tr, max), sum = others + MathF.Exp(shifted);
                 loss[r] = MathF.Log(sum) - shifted;
                 if (dr == null) continue;
                 float scaleOverSum = gradScale / sum;
@@ -37,23 +37,31 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    /// <summary>Σ exp(x[i] − shift) over [begin, end), each exponential also stored to dst[i] unless dst is null.</summary>
-    private static float SumExp(float* x, float* dst, int begin, int end, float shift)
+    private static readonly Vector512<int> LaneIndex = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    /// <summary>
+    /// Σ_{i≠except} exp(x[i] − shift) over [0, n), every exponential (the excepted one included) also stored to dst[i]
+    /// unless dst is null. The excepted lane is masked out of its block rather than the row split around it, so the
+    /// whole vector part stays aligned to the row and no more than 15 exponentials fall to the scalar tail.
+    /// </summary>
+    private static float SumExpExcept(float* x, float* dst, int n, int except, float shift)
     {
-        int i = begin;
+        int full = n & ~15, exceptBlock = except & ~15;
         var acc = Vector512<float>.Zero;
-        for (; i + 16 <= end; i += 16)
+        var s = Vector512.Create(shift);
+        for (int i = 0; i < full; i += 16)
         {
-            var e = VectorMath.Exp(Vector512.Load(x + i) - Vector512.Create(shift));
+            var e = VectorMath.Exp(Vector512.Load(x + i) - s);
             if (dst != null) e.Store(dst + i);
+            if (i == exceptBlock) e = Vector512.ConditionalSelect(Vector512.Equals(LaneIndex, Vector512.Create(except - i)).AsSingle(), Vector512<float>.Zero, e);
             acc += e;
         }
         float sum = Vector512.Sum(acc);
-        for (; i < end; i++)
+        for (int i = full; i < n; i++)
         {
             float e = MathF.Exp(x[i] - shift);
             if (dst != null) dst[i] = e;
-            sum += e;
+            if (i != except) sum += e;
         }
         return sum;
     }
