@@ -122,14 +122,16 @@ public sealed unsafe partial class CpuBackend
     private static void CausalSoftmax(float* row, int t, float scale, int padded)
     {
         int vectors = t / 16 + 1;
-        float max = float.NegativeInfinity;
+        // A NaN score the native max drops still reaches the row through its exp, so a diverged model's NaNs propagate.
+        var maxLanes = Vector512.Create(float.NegativeInfinity);
         for (int j = 0; j < vectors; j++)
         {
             var s = Vector512.ConditionalSelect(Visible(t - 16 * j), Vector512.Load(row + 16 * j) * Vector512.Create(scale),
                 Vector512.Create(float.NegativeInfinity));
             s.Store(row + 16 * j);
-            max = MathF.Max(max, HorizontalMax(s));
+            maxLanes = Vector512.MaxNative(maxLanes, s);
         }
+        float max = VectorMath.HorizontalMax(maxLanes);
         var sum = Vector512<float>.Zero;
         for (int j = 0; j < vectors; j++)
         {
@@ -166,13 +168,6 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Lanes whose position (lane index) is at most <paramref name="last"/>: the causal mask of one vector.</summary>
     private static Vector512<float> Visible(int last) =>
         Vector512.LessThanOrEqual(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(last)).AsSingle();
-
-    private static float HorizontalMax(Vector512<float> x)
-    {
-        var m = Vector256.Max(x.GetLower(), x.GetUpper());
-        var m4 = Vector128.Max(m.GetLower(), m.GetUpper());
-        return MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
-    }
 
     /// <summary>
     /// Σ_d x[d]·m[d·stride + lane] for 16 lanes: four partial sums over d mod 4 (independent FMA chains, not one

@@ -131,14 +131,23 @@ internal static unsafe class VectorMath
             m0 = Vector512.MaxNative(m0, a);
             nan |= Vector512.IsNaN(a);
         }
-        // Lanes folded by halves: a lane-by-lane MathF.Max costs a 16-step chain of three instructions each.
         var m = Vector512.MaxNative(Vector512.MaxNative(m0, m1), Vector512.MaxNative(m2, m3));
+        float max = nan != Vector512<float>.Zero ? float.NaN : HorizontalMax(m);
+        for (; i < n; i++) max = MathF.Max(max, x[i]);
+        return max;
+    }
+
+    /// <summary>
+    /// The largest lane, folded by halves with the native max (a lane-by-lane MathF.Max is a 16-step chain of three
+    /// instructions each). A NaN lane may be dropped: callers that must see NaNs track them apart or feed the row to exp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector512<float> m)
+    {
         var h = Vector256.MaxNative(m.GetLower(), m.GetUpper());
         var q = Vector128.MaxNative(h.GetLower(), h.GetUpper());
         q = Vector128.MaxNative(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
         q = Vector128.MaxNative(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
-        float max = nan != Vector512<float>.Zero ? float.NaN : q.ToScalar();
-        for (; i < n; i++) max = MathF.Max(max, x[i]);
-        return max;
+        return q.ToScalar();
     }
 }
