@@ -47,11 +47,20 @@ public static class ProfileCommand
                              $"CPU time {profile.CpuSecondsPerStep * 1e3:F2} ms/step = {profile.Config.SequenceLength * b / profile.CpuSecondsPerStep:N0} tokens per CPU-second");
             double total = profile.Ops.Sum(o => o.Seconds);
             stdout.WriteLine($"per op (one step, synchronised around every op: {total * 1e3:F2} ms):");
-            stdout.WriteLine($"{"op",-20} {"launches",8} {"ms",9} {"%",6} {"GFLOP",9} {"MB",9} {"GFLOP/s",9} {"GB/s",8}");
-            foreach (var o in profile.Ops)
-                stdout.WriteLine($"{o.Op,-20} {o.Launches,8} {o.Seconds * 1e3,9:F3} {100 * o.Seconds / total,6:F1} {o.Flops / 1e9,9:F4} {o.Bytes / 1e6,9:F2} {o.GflopsPerSecond,9:F1} {o.GigabytesPerSecond,8:F1}");
+            WriteTable(stdout, "op", profile.Ops, total);
+            stdout.WriteLine();
+            stdout.WriteLine("GEMM by shape (variant M×N×K of op(A)·op(B); α: scaled; β: accumulates into C; % of the step's op time):");
+            WriteTable(stdout, "gemm", profile.GemmShapes, total);
             return 0;
         });
         return command;
+    }
+
+    private static void WriteTable(TextWriter stdout, string what, IReadOnlyList<OpProfile> rows, double totalSeconds)
+    {
+        int width = Math.Max(20, rows.Select(o => o.Op.Length).DefaultIfEmpty(0).Max());
+        stdout.WriteLine($"{what.PadRight(width)} {"launches",8} {"ms",9} {"%",6} {"GFLOP",9} {"MB",9} {"GFLOP/s",9} {"GB/s",8}");
+        foreach (var o in rows)
+            stdout.WriteLine($"{o.Op.PadRight(width)} {o.Launches,8} {o.Seconds * 1e3,9:F3} {100 * o.Seconds / totalSeconds,6:F1} {o.Flops / 1e9,9:F4} {o.Bytes / 1e6,9:F2} {o.GflopsPerSecond,9:F1} {o.GigabytesPerSecond,8:F1}");
     }
 }

@@ -66,7 +66,9 @@ public abstract class ComputeBackend : IDisposable
         }
         var t = Begin();
         GemmCore(s, a, b, c, epilogue, bias, preActivation);
-        End("gemm", OpCosts.Gemm(s, epilogue), t);
+        var cost = OpCosts.Gemm(s, epilogue);
+        var elapsed = End("gemm", cost, t);
+        if (Ledger is { RecordGemmShapes: true } ledger) ledger.RecordGemmShape(s.Describe(epilogue), cost, elapsed);
     }
 
     /// <summary>output = GELU(input), tanh approximation (as GPT-2 and PyTorch's approximate="tanh").</summary>
@@ -436,11 +438,14 @@ public abstract class ComputeBackend : IDisposable
         return Ledger?.Start() ?? 0;
     }
 
-    private void End(string op, OpCost cost, long startTimestamp)
+    /// <summary>Records the op in the ledger, if any; returns its wall time (zero unless the ledger times each op).</summary>
+    private TimeSpan End(string op, OpCost cost, long startTimestamp)
     {
-        if (Ledger is not { } ledger) return;
+        if (Ledger is not { } ledger) return TimeSpan.Zero;
         if (ledger.TimeEachOp) Synchronize();
-        ledger.Record(op, cost, ledger.TimeEachOp ? System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp) : TimeSpan.Zero);
+        var elapsed = ledger.TimeEachOp ? System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp) : TimeSpan.Zero;
+        ledger.Record(op, cost, elapsed);
+        return elapsed;
     }
 
     private void Require<T>(DeviceSlice<T> slice, long needed, string name) where T : unmanaged

@@ -21,6 +21,25 @@ public readonly record struct GemmSpec(
     public long ExtentA => BatchStrideA * (Batch - 1) + (long)M * K;
     public long ExtentB => BatchStrideB * (Batch - 1) + (long)K * N;
     public long ExtentC => BatchStrideC * (Batch - 1) + (long)M * N;
+
+    /// <summary>
+    /// The shape as a profile names it: variant (op(A) transposed?, op(B) transposed?), M×N×K, the batch, α ≠ 1 (a
+    /// scaled product), β ≠ 0 (an accumulating GEMM reads C) and the epilogue — e.g. "TN 256×1024×1600 β" or
+    /// "NT 1600×1024×256 +bias+gelu".
+    /// </summary>
+    public string Describe(GemmEpilogue epilogue)
+    {
+        var label = $"{(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')} {M}×{N}×{K}";
+        if (Batch > 1) label += $" ×{Batch}";
+        if (Alpha != 1f) label += " α";
+        if (Beta != 0f) label += " β";
+        return epilogue switch
+        {
+            GemmEpilogue.Bias => label + " +bias",
+            GemmEpilogue.BiasGelu => label + " +bias+gelu",
+            _ => label,
+        };
+    }
 }
 
 /// <summary>What a GEMM does to each output element after the product (fused so the output is written once).</summary>

@@ -14,13 +14,15 @@ public sealed record OpProfile(string Op, long Launches, double Seconds, long Fl
 
 /// <summary>
 /// A profiled training step: <see cref="StepSeconds"/> is the median wall time of un-instrumented steps (forward,
-/// backward, AdamW), <see cref="Ops"/> the per-op times of one step run with the ledger synchronising around every op.
+/// backward, AdamW), <see cref="Ops"/> the per-op times of one step run with the ledger synchronising around every op,
+/// and <see cref="GemmShapes"/> that step's GEMM time split by shape (<see cref="GemmSpec.Describe"/>).
 /// </summary>
 /// <param name="WarmupSteps">Steps run before timing: until the JIT had compiled nothing new for a few steps.</param>
 /// <param name="CpuSecondsPerStep">Process CPU time per timed step (all threads): on a shared machine, tokens per CPU-second
 /// is the rate least disturbed by other work.</param>
 public sealed record StepProfile(GptConfig Config, int BatchSize, string Backend, long Parameters, long FlopsPerStep,
-    double StepSeconds, double TokensPerSecond, double CpuSecondsPerStep, int WarmupSteps, IReadOnlyList<OpProfile> Ops)
+    double StepSeconds, double TokensPerSecond, double CpuSecondsPerStep, int WarmupSteps, IReadOnlyList<OpProfile> Ops,
+    IReadOnlyList<OpProfile> GemmShapes)
 {
     public double GflopsPerSecond => FlopsPerStep / StepSeconds / 1e9;
 }
@@ -89,14 +91,16 @@ public static class StepProfiler
         Array.Sort(times);
         double median = times[times.Length / 2];
 
-        var ledger = new OpLedger { TimeEachOp = true };
+        var ledger = new OpLedger { TimeEachOp = true, RecordGemmShapes = true };
         backend.Ledger = ledger;
         try { Step(); }
         finally { backend.Ledger = null; }
-        var ops = ledger.Totals
-            .Select(kv => new OpProfile(kv.Key, kv.Value.Launches, kv.Value.Elapsed.TotalSeconds, kv.Value.Cost.Flops, kv.Value.Cost.Bytes))
-            .OrderByDescending(o => o.Seconds).ToList();
         return new StepProfile(config, batchSize, $"{backend.Kind.ToString().ToLowerInvariant()} ({backend.Info.Name})",
-            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, cpuPerStep, warmup, ops);
+            model.Layout.Count, ledger.Total.Flops, median, model.Rows / median, cpuPerStep, warmup, Slowest(ledger.Totals),
+            Slowest(ledger.GemmShapes));
     }
+
+    private static List<OpProfile> Slowest(IReadOnlyDictionary<string, OpTotals> totals) => totals
+        .Select(kv => new OpProfile(kv.Key, kv.Value.Launches, kv.Value.Elapsed.TotalSeconds, kv.Value.Cost.Flops, kv.Value.Cost.Bytes))
+        .OrderByDescending(o => o.Seconds).ToList();
 }

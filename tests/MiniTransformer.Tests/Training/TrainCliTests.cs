@@ -74,5 +74,20 @@ public class TrainCliTests
         Assert.True(code == 0, err);
         var ops = JsonDocument.Parse(stdout).RootElement.GetProperty("ops").EnumerateArray().Select(o => o.GetProperty("op").GetString()).ToHashSet();
         Assert.Superset(new HashSet<string?> { "gemm", "attention_forward", "attention_backward", "layernorm_forward", "layernorm_backward", "cross_entropy", "adamw", "rope" }, ops);
+
+        // The GEMM split by shape adds up to the GEMM row, and a plain shape's FLOPs are 2·M·N·K per launch, M×N×K read
+        // back from its label.
+        var root = JsonDocument.Parse(stdout).RootElement;
+        var gemm = root.GetProperty("ops").EnumerateArray().Single(o => o.GetProperty("op").GetString() == "gemm");
+        var shapes = root.GetProperty("gemm_shapes").EnumerateArray().ToList();
+        Assert.Equal(gemm.GetProperty("launches").GetInt64(), shapes.Sum(s => s.GetProperty("launches").GetInt64()));
+        Assert.Equal(gemm.GetProperty("flops").GetInt64(), shapes.Sum(s => s.GetProperty("flops").GetInt64()));
+        var plain = shapes.Where(s => s.GetProperty("op").GetString()!.Split(' ').Length == 2).ToList();
+        Assert.NotEmpty(plain);
+        foreach (var s in plain)
+        {
+            var mnk = s.GetProperty("op").GetString()!.Split(' ')[1].Split('×').Select(long.Parse).ToArray();
+            Assert.Equal(s.GetProperty("launches").GetInt64() * 2 * mnk[0] * mnk[1] * mnk[2], s.GetProperty("flops").GetInt64());
+        }
     }
 }
