@@ -8,7 +8,7 @@ namespace MiniTransformer.Fitting;
 /// H gets the BFGS inverse update whenever sᵀy &gt; 0. When a quasi-Newton step finds no decrease, H is reset and
 /// the projected steepest-descent step (always a descent direction) is tried before giving up.
 /// It replaces MathNet's BfgsBMinimizer in <see cref="CurveFitter"/>: the same local problem, but it allocates
-/// nothing per iteration and never unwinds an exception to stop — MathNet's spends ~90 KB and, at a bound, an
+/// nothing per iteration and never unwinds an exception to stop — MathNet's spends ~90 KB and, at a bound, often an
 /// exception per run, which made a 4,000-resample bootstrap of a 5-point slice cost seconds.
 /// Stops when the projected gradient's ∞-norm is ≤ gtol, when an accepted step lowers f by less than
 /// ftol·max(|f|, 1), when no step along either direction decreases f, or after maxIterations. Not thread-safe:
