@@ -13,8 +13,8 @@ public sealed record CurveFitOptions
 
 /// <summary>
 /// Multi-start robust fitting of a <see cref="CurveModel"/>: minimise Σ Huber_δ(ŷ_i − y_i) over the model's box
-/// with MathNet's bounded BFGS from every start and keep the lowest objective. Sums, not means, so δ keeps its
-/// meaning in units of y.
+/// with the project's projected BFGS (<see cref="BoxBfgs"/>) from every start and keep the lowest objective. Sums,
+/// not means, so δ keeps its meaning in units of y.
 /// </summary>
 internal static class CurveFitter
 {
@@ -39,12 +39,13 @@ internal static class CurveFitter
     {
         var (lower, upper) = model.Bounds(data);
         var f = Objective(model, data, delta);
+        var optimizer = new BoxBfgs(model.ParameterCount);
         MinimizerRun.Outcome? best = null;
         int run = 0;
         foreach (var start in starts)
         {
             run++;
-            var outcome = MinimizerRun.Bounded(f, start, lower, upper);
+            var outcome = optimizer.Minimize(f, start, lower, upper);
             if (outcome.Point.Length > 0 && (best is null || outcome.Value < best.Value.Value)) best = outcome;
         }
         if (best is not { } b) return null;

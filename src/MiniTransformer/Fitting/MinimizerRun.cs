@@ -4,12 +4,12 @@ using MathNet.Numerics.Optimization;
 namespace MiniTransformer.Fitting;
 
 /// <summary>
-/// One local minimisation with MathNet.Numerics' quasi-Newton minimisers (BfgsBMinimizer with bounds,
-/// LimitedMemoryBfgsMinimizer without), made safe for multi-start use: MathNet throws when its line search
-/// cannot make progress or the iteration cap is hit, and the exception does not carry the iterate — so the
-/// objective is wrapped to remember the best finite point it was ever evaluated at, and that point is the
-/// answer whenever MathNet gives up. Non-finite objective values are reported to MathNet as +∞ so its line
-/// search backs off instead of accepting them.
+/// One local minimisation with MathNet.Numerics' LimitedMemoryBfgsMinimizer (the surface fits' cross-check
+/// optimiser), made safe for multi-start use: MathNet throws when its line search cannot make progress or the
+/// iteration cap is hit, and the exception does not carry the iterate — so the objective is wrapped to remember
+/// the best finite point it was ever evaluated at, and that point is the answer whenever MathNet gives up.
+/// Non-finite objective values are reported to MathNet as +∞ so its line search backs off instead of accepting
+/// them. <see cref="Outcome"/> and <see cref="ValueAndGradient"/> are what every local optimiser here speaks.
 /// </summary>
 internal static class MinimizerRun
 {
@@ -17,23 +17,6 @@ internal static class MinimizerRun
     public delegate double ValueAndGradient(ReadOnlySpan<double> p, Span<double> gradient);
 
     public readonly record struct Outcome(double[] Point, double Value, int Iterations, bool Converged);
-
-    public static Outcome Bounded(ValueAndGradient f, double[] start, double[] lower, double[] upper,
-                                  double gradientTolerance = 1e-10, int maxIterations = 500)
-    {
-        var tracker = new BestTracker(f, start.Length);
-        var p0 = Vector<double>.Build.DenseOfArray(Clamp(start, lower, upper));
-        try
-        {
-            var result = new BfgsBMinimizer(gradientTolerance, 1e-14, 1e-15, maxIterations)
-                .FindMinimum(tracker.Objective, Vector<double>.Build.DenseOfArray(lower), Vector<double>.Build.DenseOfArray(upper), p0);
-            return tracker.Finish(result.Iterations, true);
-        }
-        catch (Exception e) when (e is OptimizationException or ArgumentException or ArithmeticException)
-        {
-            return tracker.Finish(maxIterations, false);
-        }
-    }
 
     public static Outcome Unbounded(ValueAndGradient f, double[] start, double gradientTolerance = 1e-10, int maxIterations = 1000, int memory = 10)
     {
@@ -48,13 +31,6 @@ internal static class MinimizerRun
         {
             return tracker.Finish(maxIterations, false);
         }
-    }
-
-    private static double[] Clamp(double[] p, double[] lower, double[] upper)
-    {
-        var q = new double[p.Length];
-        for (int i = 0; i < p.Length; i++) q[i] = Math.Clamp(p[i], lower[i], upper[i]);
-        return q;
     }
 
     private sealed class BestTracker

@@ -10,12 +10,46 @@ using MiniTransformer.Tests.Core;
 namespace MiniTransformer.Tests.Sweeps;
 
 /// <summary>
-/// The ladder-quick preset end to end through `sweep` on a small text this test writes (bigram, 1-layer transformer and
-/// real rungs): every run stored with its rung and floor, the bigram floor recomputed from the table in float64, resume
-/// re-runs only what is unfinished, the report holds the exponent-vs-rung table, and bad input exits 2 writing nothing.
+/// A miniature ladder end to end through `sweep --spec` on a small text this test writes (bigram, 1-layer transformer
+/// and real rungs): every run stored with its rung and floor, the bigram floor recomputed from the table in float64,
+/// resume re-runs only what is unfinished, the report holds the exponent-vs-rung table, and bad input exits 2 writing
+/// nothing. The spec is the test's own: the ladder-quick preset's real rung needs ~131k training tokens, far more than a
+/// 45 KB text holds (LadderSweepSpecTests checks that the shipped presets parse).
 /// </summary>
 public sealed class LadderSweepTests() : CliTestDirectory("mt-ladder-")
 {
+    /// <summary>Budgets a 45 KB corpus affords: 2L students of widths 8 … 32 × D 256 … 2,048 on three rungs, 48 tiny runs.</summary>
+    private const string TinyLadder = """
+        {
+          "name": "ladder-tiny",
+          "data": { "kind": "language_ladder", "sequence_length": 17, "test_tokens": 1024 },
+          "ladder": {
+            "corpus": "corpus.txt", "vocab_size": 300, "test_every": 5, "generator_seed": 1, "sample_seed": 1,
+            "rungs": [
+              { "name": "bigram", "kind": "bigram" },
+              { "name": "1L", "kind": "transformer", "layers": 1, "width": 32, "tokens": 2048, "learning_rate": 0.02, "batch": 8 },
+              { "name": "real", "kind": "real" }
+            ]
+          },
+          "model": { "layers": [2], "widths": [8, 16, 24, 32], "param": "mup", "base_width": 8, "positions": "rope", "tied_embeddings": true },
+          "tokens": [256, 512, 1024, 2048],
+          "learning_rates": [0.03],
+          "seeds": [0],
+          "batch": 8,
+          "eval_points": 2,
+          "warmup_fraction": 0.02,
+          "weight_decay": 0.01,
+          "grad_clip": 1.0,
+          "backend": "cpu"
+        }
+        """;
+
+    private string Spec()
+    {
+        File.WriteAllText(P("ladder-tiny.json"), TinyLadder);
+        return P("ladder-tiny.json");
+    }
+
     private string Corpus()
     {
         var random = new Random(5);
@@ -25,7 +59,7 @@ public sealed class LadderSweepTests() : CliTestDirectory("mt-ladder-")
         return P("corpus.txt");
     }
 
-    private string[] SweepArgs(string corpus) => ["sweep", "--preset", "ladder-quick", "--corpus", corpus, "--out", P("run"), "--workers", "2", "--no-report"];
+    private string[] SweepArgs(string corpus) => ["sweep", "--spec", Spec(), "--corpus", corpus, "--out", P("run"), "--workers", "2", "--no-report"];
 
     [Fact]
     public void QuickLadderRunsEveryRungRecordsFloorsResumesAndReports()
@@ -145,12 +179,14 @@ public sealed class LadderSweepTests() : CliTestDirectory("mt-ladder-")
             Assert.Single(err.TrimEnd().Split('\n'));
             Assert.Contains(expected, err);
         }
-        AssertUserError(["sweep", "--preset", "ladder-quick", "--corpus", P("missing.txt"), "--out", P("a")], "missing.txt");
+        AssertUserError(["sweep", "--spec", Spec(), "--corpus", P("missing.txt"), "--out", P("a")], "missing.txt");
         Assert.False(Directory.Exists(P("a")), "a missing corpus is found before anything is written");
+        AssertUserError(["sweep", "--preset", "ladder-quick", "--corpus", P("missing.txt"), "--out", P("a")], "missing.txt");
+        Assert.False(Directory.Exists(P("a")), "the preset too finds a missing corpus before anything is written");
         AssertUserError(["sweep", "--preset", "quick", "--corpus", corpus, "--out", P("b")], "--corpus");
         Assert.False(Directory.Exists(P("b")));
         // A budget larger than the real corpus' training split holds (one epoch, no reuse) names the field.
-        var spec = JsonNode.Parse(SweepPresets.Json("ladder-quick"))!;
+        var spec = JsonNode.Parse(TinyLadder)!;
         spec["tokens"] = new JsonArray(10_000_000);
         File.WriteAllText(P("big.json"), spec.ToJsonString());
         AssertUserError(["sweep", "--spec", P("big.json"), "--corpus", corpus, "--out", P("c"), "--no-report"], "spec field 'tokens'");
