@@ -36,7 +36,7 @@ def step_shapes(tag, width, vocab, tokens=1600):
     return shapes
 
 
-SHAPES = step_shapes("w128", 128, 1024) + step_shapes("w512", 512, 8192)
+SHAPES = step_shapes("w128", 128, 1024) + step_shapes("w512", 512, 8192) + step_shapes("w256", 256, 8192)
 
 
 def main():

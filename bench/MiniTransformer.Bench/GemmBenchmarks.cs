@@ -6,8 +6,9 @@ using MiniTransformer.Compute.Cpu;
 namespace MiniTransformer.Bench;
 
 /// <summary>
-/// CPU GEMM on every forward and backward GEMM shape of a training step: 2 layers of width 128 / vocab 1,024 and
-/// width 512 / vocab 8,192, both on 1,600 tokens (batch 32 × context 50), each beside OpenBLAS sgemm on the same
+/// CPU GEMM on every forward and backward GEMM shape of a training step: 2 layers of width 128 / vocab 1,024,
+/// width 512 / vocab 8,192 (the two steps of issue 3) and width 256 / vocab 8,192 (the larger step of issue 4's
+/// training-throughput target), all on 1,600 tokens (batch 32 × context 50), each beside OpenBLAS sgemm on the same
 /// operands and thread count, measured back to back in the same process (the baseline; needs Debian's
 /// libopenblas0-pthread). tools/gemm_reference.py times the same list from Python. Run:
 /// OPENBLAS_CORETYPE=SkylakeX dotnet run -c Release --project bench/MiniTransformer.Bench -- --filter '*GemmBenchmarks*'
@@ -27,7 +28,7 @@ public class GemmBenchmarks
     /// and the LM head (C → V).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, (bool TransA, bool TransB, int M, int N, int K)> Shapes = StepShapes("w128", 128, 1024)
-        .Concat(StepShapes("w512", 512, 8192)).ToDictionary(s => s.Name, s => (s.TransA, s.TransB, s.M, s.N, s.K));
+        .Concat(StepShapes("w512", 512, 8192)).Concat(StepShapes("w256", 256, 8192)).ToDictionary(s => s.Name, s => (s.TransA, s.TransB, s.M, s.N, s.K));
 
     private static IEnumerable<(string Name, bool TransA, bool TransB, int M, int N, int K)> StepShapes(string tag, int width, int vocab, int tokens = 1600)
     {

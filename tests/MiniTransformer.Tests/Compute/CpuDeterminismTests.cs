@@ -39,7 +39,13 @@ public class CpuDeterminismTests
         using var wb = backend.UploadNew<float>(TestData.Random((int)w.ExtentB, 5));
         using var wc = backend.Allocate<float>(w.ExtentC);
         backend.Gemm(w, wa, wb, wc);
-        return [.. backend.DownloadArray<float>(c), .. backend.DownloadArray<float>(wc)];
+        // A weight gradient with more rows than columns: A stored K×M packed k-major inside the tasks instead.
+        var x = new GemmSpec(601, 40, 700, TransA: true, Alpha: 0.5f);
+        using var xa = backend.UploadNew<float>(TestData.Random((int)x.ExtentA, 6));
+        using var xb = backend.UploadNew<float>(TestData.Random((int)x.ExtentB, 7));
+        using var xc = backend.Allocate<float>(x.ExtentC);
+        backend.Gemm(x, xa, xb, xc);
+        return [.. backend.DownloadArray<float>(c), .. backend.DownloadArray<float>(wc), .. backend.DownloadArray<float>(xc)];
     });
 
     [Fact]
@@ -112,6 +118,7 @@ public class CpuDeterminismTests
         foreach (var (m, n, k) in new[] { (1, 1, 1), (13, 17, 19), (37, 61, 300) })
             foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
                 GemmTests.Check(backend, new GemmSpec(m, n, k, ta, tb, Alpha: 1.5f, Beta: 0.5f), GemmEpilogue.None, m + n);
+        GemmTests.Check(backend, new GemmSpec(45, 13, 40, TransA: true, Alpha: 1.5f), GemmEpilogue.None, 4);
         GemmTests.Check(backend, new GemmSpec(40, 33, 20, TransB: true), GemmEpilogue.BiasGelu, 3);
     }
 

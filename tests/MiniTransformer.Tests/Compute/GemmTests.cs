@@ -38,6 +38,10 @@ public class GemmTests
         // read in place and to the edge strip (M = 29: two whole 12-row strips and a partial one; M, K not multiples of 8).
         Check(backend, new GemmSpec(29, 45, 301, TransA: true, Alpha: 0.75f, Beta: 0.5f), GemmEpilogue.None, 13);
         Check(backend, new GemmSpec(29, 70, 301, TransA: true, Alpha: -2f), GemmEpilogue.Bias, 14);
+        // The CPU backend packs A stored K×M k-major inside its tasks when N ≤ 512 and N ≤ M (here with an edge strip of
+        // one row), and transposes it up front otherwise.
+        Check(backend, new GemmSpec(517, 512, 301, TransA: true, Alpha: 0.75f, Beta: 0.5f), GemmEpilogue.Bias, 15);
+        Check(backend, new GemmSpec(541, 530, 301, TransA: true, Alpha: 0.75f, Beta: 0.5f), GemmEpilogue.None, 16);
     }
 
     [Theory]
@@ -54,6 +58,7 @@ public class GemmTests
         Check(backend, new GemmSpec(40, 70, 300, TransA: true, Batch: 2, StrideA: 40 * 300 + 5), GemmEpilogue.Bias, 11);
         // B stored K×N wider than the in-place limit: packed by K blocks into strips, per batch.
         Check(backend, new GemmSpec(13, 401, 300, TransA: true, Batch: 2), GemmEpilogue.None, 12);
+        Check(backend, new GemmSpec(45, 13, 300, TransA: true, Batch: 2, StrideA: 45 * 300 + 5), GemmEpilogue.None, 17);
     }
 
     internal static void Check(ComputeBackend backend, GemmSpec s, GemmEpilogue epilogue, int seed)

@@ -8,7 +8,7 @@ namespace MiniTransformer.Compute.Cpu;
 // Cache-blocked, register-tiled GEMM (the GotoBLAS/BLIS structure): the microkernel computes an MR×NR tile over one
 // K block of KC from MR-row strips of op(A) and NR-column strips of op(B) — read in place where the operand's layout
 // allows, otherwise packed (B up front, zero-padded to whole strips; A block by block inside the task that uses it,
-// after an up-front transposition when A is stored K×M).
+// k-major or after an up-front transposition when A is stored K×M).
 // Tasks are an N block × a group of A strips. Each output element's K-sum runs k = 0, 1, …, K−1 — within a KC block
 // in the microkernel's registers, across KC blocks by adding into C — whatever the thread count or task split.
 public sealed unsafe partial class CpuBackend
@@ -17,10 +17,12 @@ public sealed unsafe partial class CpuBackend
     private const int MBlockStrips = 4, NBlockStrips = 8, TasksPerThread = 16, MinTasksPerThread = 4, MinGroupStrips = 6;
     /// <summary>Below this many FLOPs a GEMM runs on the calling thread: fan-out would cost more than it saves.</summary>
     private const long ParallelGemmFlops = 1L << 21;
-    /// <summary>Rows of A stored K×M that one job transposes (see GemmCore).</summary>
-    private const int TransposeRowsPerJob = 64;
     /// <summary>Widest B stored K×N that the microkernel reads in place (see GemmCore).</summary>
     private const int DirectBMaxColumns = 384;
+    /// <summary>Widest C for which A stored K×M is packed inside the tasks, all N in one block (see GemmCore).</summary>
+    private const int PackedTransposedAMaxColumns = 512;
+    /// <summary>Rows of A stored K×M that one job transposes (see GemmCore).</summary>
+    private const int TransposeRowsPerJob = 64;
 
     private float* _scratch;
     private long _scratchLength;
@@ -34,13 +36,16 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         int m = s.M, n = s.N, k = s.K, batch = s.Batch;
-        bool transB = s.TransB;
+        bool transA = s.TransA, transB = s.TransB;
         float alpha = s.Alpha, beta = s.Beta;
         long strideA = s.BatchStrideA, strideB = s.BatchStrideB, strideC = s.BatchStrideC;
         var simd = Simd;
         var (mr, nr) = GemmKernels.Tile(simd);
         int mStrips = (m + mr - 1) / mr, nStrips = (n + nr - 1) / nr;
-        int packsB = strideB == 0 ? 1 : batch, packsA = !s.TransA ? 0 : strideA == 0 ? 1 : batch;
+        // A stored K×M (the weight gradients, K = tokens) is packed k-major inside the tasks when all of N fits one
+        // N block and A is the larger operand; otherwise it is transposed up front (see below).
+        bool packTransposedA = transA && n <= PackedTransposedAMaxColumns && n <= m, transposeA = transA && !packTransposedA;
+        int packsB = strideB == 0 ? 1 : batch, packsA = !transposeA ? 0 : strideA == 0 ? 1 : batch;
         long panelB = (long)nStrips * nr * k, sizeA = (long)m * k;
         float* pb = Scratch(packsB * panelB + packsA * sizeA), at = pb + packsB * panelB;
         float* srcA = Ptr(a), srcB = Ptr(b), dstC = Ptr(c);
@@ -50,14 +55,17 @@ public sealed unsafe partial class CpuBackend
         // Whole strips are read in place where the layout allows it without cache trouble: A stored M×K when there is
         // no α to fold in (row i of a strip at a[i·K + k]), and B stored K×N when its rows are short (b[k·N + j]; rows
         // of 512+ floats put a strip's lines in a few L1 sets). Everything else is packed: B up front (shared by every
-        // task), A block by block inside the task that uses it, so a packed A block is still in L2 when it is read
+        // task), A block by block inside the task that uses it, so a packed A block is still in L1/L2 when it is read
         // (packing all of A up front cost a write and a read-back of data larger than the caches: 10–50 % of the time
-        // of the long-K and weight-gradient shapes). A stored K×M (the weight gradients, K = tokens) is the exception:
-        // it is transposed to M×K up front, whole, and then read like any A stored M×K — gathering each strip's
-        // 12-float pieces from rows a page or more apart inside the tasks cost more (15–40 % of those shapes' time)
-        // than 8×8 register transposes that read 8 rows at a time front to back and write whole cache lines.
-        // (A transposed up front has α folded in already.)
-        int directStripsA = alpha == 1f || packsA > 0 ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
+        // of the long-K and weight-gradient shapes).
+        // A stored K×M: per k a strip's MR values lie side by side in a row of A, so a task packs its block k-major
+        // (the kernel reads element (r, k) at r + k·MR), one run of a row per k. That reads A from memory once per N
+        // block, so it is used only with all of N in one block (≤ 512 columns, a 512 KB block of B in L2), where it
+        // replaces a separate up-front pass over A. With N > M as well (few-row weight gradients, e.g. 128×512×1,600)
+        // the one N block would be shared by more A groups, each streaming the larger B from L3 (6 % slower than two
+        // N blocks). Otherwise A is transposed to M×K up front, whole, with 8×8 register transposes reading 8 rows at a
+        // time front to back, then read in place like any A stored M×K (α folded in).
+        int directStripsA = (alpha == 1f && !transA) || transposeA ? m / mr : 0, directStripsB = transB || n > DirectBMaxColumns ? 0 : n / nr;
         int packedStripsB = nStrips - directStripsB;
         // B stored K×N is packed by K blocks (each job reads whole rows of B, sequentially); Bᵀ strip by strip.
         int kBlocks = (k + KC - 1) / KC, jobsPerPackB = packedStripsB == 0 ? 0 : transB ? packedStripsB : kBlocks;
@@ -85,7 +93,7 @@ public sealed unsafe partial class CpuBackend
         // keep MinGroupStrips strips (each B strip brought into L2 serves that many A strips: with single-strip groups
         // the few-row weight gradients, e.g. 128×512×1,600, streamed B from L3 once per strip, 10 % slower) unless
         // that would leave fewer than MinTasksPerThread tasks per thread (down to one strip).
-        int nBlocks = (nStrips + NBlockStrips - 1) / NBlockStrips;
+        int nBlockStrips = packTransposedA ? nStrips : NBlockStrips, nBlocks = (nStrips + nBlockStrips - 1) / nBlockStrips;
         int fewestGroups = Math.Min(mStrips, (MinTasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks));
         int mGroups = Math.Clamp((TasksPerThread * Threads + batch * nBlocks - 1) / (batch * nBlocks), 1,
             Math.Max(fewestGroups, mStrips / MinGroupStrips));
@@ -96,10 +104,10 @@ public sealed unsafe partial class CpuBackend
             int bi = (int)(task / (mGroups * nBlocks)), block = (int)(task % (mGroups * nBlocks));
             int group = block / nBlocks, nb = block % nBlocks;
             float* panelsB = pb + (strideB == 0 ? 0 : bi * panelB);
-            float* aBatch = packsA == 0 ? srcA + bi * strideA : at + (strideA == 0 ? 0 : bi * sizeA), bBatch = srcB + bi * strideB;
+            float* aBatch = transposeA ? at + (strideA == 0 ? 0 : bi * sizeA) : srcA + bi * strideA, bBatch = srcB + bi * strideB;
             float* cBatch = dstC + bi * strideC, preBatch = prePtr == null ? null : prePtr + bi * strideC;
             int groupBegin = (int)((long)group * mStrips / mGroups), groupEnd = (int)((long)(group + 1) * mStrips / mGroups);
-            int tEnd = Math.Min(nStrips, (nb + 1) * NBlockStrips);
+            int tEnd = Math.Min(nStrips, (nb + 1) * nBlockStrips);
             float* tile = stackalloc float[GemmKernels.MR512 * GemmKernels.NR512];
             float* packedA = stackalloc float[MBlockStrips * GemmKernels.MR512 * KC];
             for (int k0 = 0; k0 < k; k0 += KC)
@@ -109,20 +117,24 @@ public sealed unsafe partial class CpuBackend
                 for (int sBegin = groupBegin; sBegin < groupEnd; sBegin += MBlockStrips)
                 {
                     int sEnd = Math.Min(groupEnd, sBegin + MBlockStrips), packFrom = Math.Max(sBegin, directStripsA);
-                    if (packFrom < sEnd) PackBlockA(packedA, aBatch, m, k, packsA > 0 ? 1f : alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
+                    if (packFrom < sEnd)
+                    {
+                        if (packTransposedA) PackBlockATransposed(packedA, aBatch, m, alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
+                        else PackBlockA(packedA, aBatch, m, k, transposeA ? 1f : alpha, packFrom * mr, sEnd * mr, k0, kc, mr);
+                    }
                     for (int strip = sBegin; strip < sEnd; strip++)
                     {
                         int i0 = strip * mr, rows = Math.Min(mr, m - i0);
                         bool inPlace = strip < directStripsA;
                         float* blockA = inPlace ? aBatch + (long)i0 * k + k0 : packedA + (strip - packFrom) * mr * kc;
-                        int lda = inPlace ? k : kc;
-                        for (int t = nb * NBlockStrips; t < tEnd; t++)
+                        int lda = inPlace ? k : packTransposedA ? 1 : kc, ldk = packTransposedA ? mr : 1;
+                        for (int t = nb * nBlockStrips; t < tEnd; t++)
                         {
                             int j0 = t * nr, cols = Math.Min(nr, n - j0);
                             float* stripB = t < directStripsB ? bBatch + (long)k0 * n + j0 : panelsB + (long)t * nr * k + (long)k0 * nr;
                             int ldb = t < directStripsB ? n : nr;
                             long at = (long)i0 * n + j0;
-                            ComputeTile(simd, blockA, lda, stripB, ldb, kc, cBatch + at, n, rows, cols, first, last, beta, tile,
+                            ComputeTile(simd, blockA, lda, ldk, stripB, ldb, kc, cBatch + at, n, rows, cols, first, last, beta, tile,
                                 epilogue, biasPtr + j0, preBatch == null ? null : preBatch + at);
                         }
                     }
@@ -136,18 +148,18 @@ public sealed unsafe partial class CpuBackend
     /// C, an edge tile through the scratch <paramref name="tile"/>; β is applied on the first K block and the epilogue
     /// after the last, so every path computes each element the same way.
     /// </summary>
-    private static void ComputeTile(CpuSimd simd, float* blockA, int lda, float* stripB, int ldb, int kc, float* cTile, int n,
+    private static void ComputeTile(CpuSimd simd, float* blockA, int lda, int ldk, float* stripB, int ldb, int kc, float* cTile, int n,
         int rows, int cols, bool first, bool last, float beta, float* tile, GemmEpilogue epilogue, float* bias, float* pre)
     {
         var (mr, nr) = GemmKernels.Tile(simd);
         if (rows == mr && cols == nr)
         {
             if (first && beta != 0f && beta != 1f) ScaleTile(cTile, n, rows, cols, beta);
-            GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
+            GemmKernels.Run(simd, blockA, lda, ldk, stripB, ldb, kc, cTile, n, accumulate: !first || beta != 0f);
         }
         else
         {
-            GemmKernels.Run(simd, blockA, lda, stripB, ldb, kc, tile, nr, accumulate: false);
+            GemmKernels.Run(simd, blockA, lda, ldk, stripB, ldb, kc, tile, nr, accumulate: false);
             MergeTile(tile, nr, cTile, n, rows, cols, first, beta);
         }
         if (last && epilogue != GemmEpilogue.None) ApplyEpilogue(cTile, n, rows, cols, epilogue, bias, pre);
@@ -164,6 +176,44 @@ public sealed unsafe partial class CpuBackend
             float* d = dst + (long)(i - i0) / mr * mr * kc + (i - i0) % mr * kc;
             if (i < m) ScaleCopy(a + (long)i * k + k0, d, kc, alpha);
             else new Span<float>(d, kc).Clear();
+        }
+    }
+
+    /// <summary>
+    /// Rows [i0, i1) of α·op(A), A stored K×M (op(A)[i, k] = a[k·M + i]; i1 − i0 a whole number of MR-row strips, rows
+    /// past M zero), over the K block [k0, k0 + kc), k-major per strip: value (r, k) of strip s at dst[s·MR·kc + k·MR + r].
+    /// Per k the block's values are one run of a row of A, read front to back.
+    /// </summary>
+    private static void PackBlockATransposed(float* dst, float* a, int m, float alpha, int i0, int i1, int k0, int kc, int mr)
+    {
+        int strips = (i1 - i0) / mr, lastRows = Math.Min(mr, m - (i1 - mr));
+        if (mr == GemmKernels.MR512 && Avx512F.IsSupported)
+        {
+            // One masked 16-lane load and store per strip and k: lanes past the strip (and rows past M) are neither read
+            // nor written, so nothing past A is touched and the load fills rows past M with zeros.
+            var whole = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(mr)).AsSingle();
+            var edge = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lastRows)).AsSingle();
+            var x = Vector512.Create(alpha);
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* src = a + (long)(k0 + kk) * m + i0, d = dst + kk * mr;
+                for (int strip = 0; strip < strips; strip++, src += mr, d += mr * kc)
+                {
+                    var v = Avx512F.MaskLoad(src, strip == strips - 1 ? edge : whole, Vector512<float>.Zero);
+                    Avx512F.MaskStore(d, whole, alpha == 1f ? v : x * v);
+                }
+            }
+            return;
+        }
+        for (int kk = 0; kk < kc; kk++)
+        {
+            float* src = a + (long)(k0 + kk) * m + i0, d = dst + kk * mr;
+            for (int strip = 0; strip < strips; strip++, src += mr, d += mr * kc)
+            {
+                int rows = strip == strips - 1 ? lastRows : mr;
+                ScaleCopy(src, d, rows, alpha);
+                for (int r = rows; r < mr; r++) d[r] = 0f;
+            }
         }
     }
 

@@ -22,17 +22,18 @@ internal static unsafe class GemmKernels
     };
 
     /// <summary>
-    /// Row r of the A block at a[r·lda + k]: packed rows one after another (lda = kc) or the source matrix itself
-    /// (lda = K; A stored K×M is transposed up front, so every caller reads rows). The NR columns of B for k at b[k·ldb]: a packed strip (ldb = NR) or B itself (ldb = N).
+    /// Element (r, k) of the A block at a[r·lda + k·ldk]: rows of a matrix stored M×K read in place (lda = K, ldk = 1),
+    /// or a block packed k-major from A stored K×M (lda = 1, ldk = MR: per k the MR values of the strip side by side).
+    /// The NR columns of B for k at b[k·ldb]: a packed strip (ldb = NR) or B itself (ldb = N).
     /// The tile is stored to c (row stride ldc), or added to it when <paramref name="accumulate"/>.
     /// </summary>
-    public static void Run(CpuSimd simd, float* a, int lda, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
+    public static void Run(CpuSimd simd, float* a, int lda, int ldk, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         switch (simd)
         {
-            case CpuSimd.Vector512: Kernel512(a, lda, b, ldb, kc, c, ldc, accumulate); break;
-            case CpuSimd.Vector256: Kernel256(a, lda, b, ldb, kc, c, ldc, accumulate); break;
-            default: KernelScalar(a, lda, b, ldb, kc, c, ldc, accumulate); break;
+            case CpuSimd.Vector512: Kernel512(a, lda, ldk, b, ldb, kc, c, ldc, accumulate); break;
+            case CpuSimd.Vector256: Kernel256(a, lda, ldk, b, ldb, kc, c, ldc, accumulate); break;
+            default: KernelScalar(a, lda, ldk, b, ldb, kc, c, ldc, accumulate); break;
         }
     }
 
@@ -42,10 +43,10 @@ internal static unsafe class GemmKernels
     /// (x86 addressing scales by 1, 2, 4 or 8): twelve separate row pointers would not fit the 16 general registers
     /// and the JIT reloaded five of them from the stack on every k.
     /// </summary>
-    private static void Kernel512(float* a, int lda, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
+    private static void Kernel512(float* a, int lda, int ldk, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         nint row = (nint)lda * sizeof(float), row3 = 3 * row, row5 = 5 * row;
-        nint aStep = sizeof(float), bStep = (nint)ldb * sizeof(float);
+        nint aStep = (nint)ldk * sizeof(float), bStep = (nint)ldb * sizeof(float);
         byte* p = (byte*)a, q = p + 6 * row, pb = (byte*)b;
         Vector512<float> c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero, c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero,
             c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero, c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero,
@@ -106,22 +107,24 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Vector256 + FMA: a 6×16 tile in 12 ymm accumulators.</summary>
-    private static void Kernel256(float* a, int lda, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
+    private static void Kernel256(float* a, int lda, int ldk, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         float* a0 = a, a1 = a + 1 * lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
         float* a4 = a + 4 * lda, a5 = a + 5 * lda;
+        long kStep = ldk;
         Vector256<float> c00 = Vector256<float>.Zero, c01 = Vector256<float>.Zero, c10 = Vector256<float>.Zero, c11 = Vector256<float>.Zero,
             c20 = Vector256<float>.Zero, c21 = Vector256<float>.Zero, c30 = Vector256<float>.Zero, c31 = Vector256<float>.Zero,
             c40 = Vector256<float>.Zero, c41 = Vector256<float>.Zero, c50 = Vector256<float>.Zero, c51 = Vector256<float>.Zero;
-        for (int k = 0; k < kc; k++, b += ldb)
+        long ak = 0;
+        for (int k = 0; k < kc; k++, ak += kStep, b += ldb)
         {
             var b0 = Vector256.Load(b); var b1 = Vector256.Load(b + 8);
-            var x0 = Vector256.Create(a0[k]); c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
-            var x1 = Vector256.Create(a1[k]); c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
-            var x2 = Vector256.Create(a2[k]); c20 = Fma.MultiplyAdd(x2, b0, c20); c21 = Fma.MultiplyAdd(x2, b1, c21);
-            var x3 = Vector256.Create(a3[k]); c30 = Fma.MultiplyAdd(x3, b0, c30); c31 = Fma.MultiplyAdd(x3, b1, c31);
-            var x4 = Vector256.Create(a4[k]); c40 = Fma.MultiplyAdd(x4, b0, c40); c41 = Fma.MultiplyAdd(x4, b1, c41);
-            var x5 = Vector256.Create(a5[k]); c50 = Fma.MultiplyAdd(x5, b0, c50); c51 = Fma.MultiplyAdd(x5, b1, c51);
+            var x0 = Vector256.Create(a0[ak]); c00 = Fma.MultiplyAdd(x0, b0, c00); c01 = Fma.MultiplyAdd(x0, b1, c01);
+            var x1 = Vector256.Create(a1[ak]); c10 = Fma.MultiplyAdd(x1, b0, c10); c11 = Fma.MultiplyAdd(x1, b1, c11);
+            var x2 = Vector256.Create(a2[ak]); c20 = Fma.MultiplyAdd(x2, b0, c20); c21 = Fma.MultiplyAdd(x2, b1, c21);
+            var x3 = Vector256.Create(a3[ak]); c30 = Fma.MultiplyAdd(x3, b0, c30); c31 = Fma.MultiplyAdd(x3, b1, c31);
+            var x4 = Vector256.Create(a4[ak]); c40 = Fma.MultiplyAdd(x4, b0, c40); c41 = Fma.MultiplyAdd(x4, b1, c41);
+            var x5 = Vector256.Create(a5[ak]); c50 = Fma.MultiplyAdd(x5, b0, c50); c51 = Fma.MultiplyAdd(x5, b1, c51);
         }
         if (accumulate)
         {
@@ -141,15 +144,17 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Portable fallback: a 4×4 tile with a multiply and an add per term (no FMA assumed).</summary>
-    private static void KernelScalar(float* a, int lda, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
+    private static void KernelScalar(float* a, int lda, int ldk, float* b, int ldb, int kc, float* c, int ldc, bool accumulate)
     {
         float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        long kStep = ldk;
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (int k = 0; k < kc; k++, b += ldb)
+        long ak = 0;
+        for (int k = 0; k < kc; k++, ak += kStep, b += ldb)
         {
             float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-            float x0 = a0[k], x1 = a1[k], x2 = a2[k], x3 = a3[k];
+            float x0 = a0[ak], x1 = a1[ak], x2 = a2[ak], x3 = a3[ak];
             c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
             c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
             c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;

@@ -61,7 +61,7 @@ public sealed unsafe partial class CpuBackend
                     {
                         int rows = Math.Min(mr, m - i0);
                         long at = (long)i0 * n + j0;
-                        ComputeTile(simd, packedA + (long)i0 * k + k0, k, stripB, nr, kc, c + at, n, rows, cols, first, last, beta, tile,
+                        ComputeTile(simd, packedA + (long)i0 * k + k0, k, 1, stripB, nr, kc, c + at, n, rows, cols, first, last, beta, tile,
                             epilogue, bias + j0, pre == null ? null : pre + at);
                     }
                 }
