@@ -11,17 +11,20 @@ namespace MiniTransformer.Cli.Commands;
 /// </summary>
 internal static class LadderSweepCommand
 {
-    public static int Run(SweepSpec spec, LadderSweepPlan plan, string? corpus, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
+    /// <summary>The spec as DIR/spec.json records it: the corpus given on the command line is part of what the directory
+    /// holds, so a re-run or `report` reads it back from there.</summary>
+    public static SweepSpec Recorded(SweepSpec spec, string? corpus) =>
+        corpus is null ? spec : spec with { Ladder = spec.Ladder! with { Corpus = Path.GetFullPath(corpus) } };
+
+    public static int Run(SweepSpec spec, LadderSweepPlan plan, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
     {
-        // The corpus given on the command line is part of what the directory holds: a re-run or `report` reads it back from spec.json.
-        var recorded = corpus is null ? spec : spec with { Ladder = spec.Ladder! with { Corpus = Path.GetFullPath(corpus) } };
-        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), SweepSpecLoader.Serialize(recorded), force: true);
+        AtomicFile.WriteAllText(Path.Combine(dir, "spec.json"), SweepSpecLoader.Serialize(spec), force: true);
         var runs = shardCount == 1 ? plan.Runs : plan.Shard(shardIndex, shardCount);
         var storePath = Path.Combine(dir, shardCount == 1 ? ResultsStore.FileName : $"results-shard-{shardIndex}-of-{shardCount}.db");
         if (!json)
             stdout.WriteLine($"sweep '{spec.Name}': {runs.Count} student runs on {spec.Ladder!.Rungs.Length} rungs" +
                              $"{(shardCount > 1 ? $" (shard {shardIndex}/{shardCount} of {plan.Runs.Count})" : "")} → {storePath}");
-        var data = LadderSweepData.Prepare(recorded, plan.Data, plan.Corpus, dir, json ? null : line => stdout.WriteLine($"data: {line}"));
+        var data = LadderSweepData.Prepare(spec, plan.Data, plan.Corpus, dir, json ? null : line => stdout.WriteLine($"data: {line}"));
         using var store = new ResultsStore(storePath);
         if (SweepCommand.Execute(spec.Name, runs, store, new LadderRunExecutor(data), workers, json, stdout) is not { } final) return 130;
 

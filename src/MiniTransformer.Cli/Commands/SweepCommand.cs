@@ -53,16 +53,30 @@ public static class SweepCommand
             if (workerCount < 1) throw new UserInputException($"--workers must be at least 1 (got {workerCount})");
             bool json = parse.GetValue(CommonOptions.Json);
             var stdout = parse.InvocationConfiguration.Output;
+            var recorded = ladderPlan is not null ? LadderSweepCommand.Recorded(sweepSpec, parse.GetValue(corpus)) : sweepSpec;
+            RefuseAnotherSweep(dir, recorded);
             Directory.CreateDirectory(dir);
             SweepReport.RecordCommand(dir, parse.Tokens.Select(t => t.Value));
             int code = ladderPlan is not null
-                ? LadderSweepCommand.Run(sweepSpec, ladderPlan, parse.GetValue(corpus), dir, shardIndex, shardCount, workerCount, json, stdout)
+                ? LadderSweepCommand.Run(recorded, ladderPlan, dir, shardIndex, shardCount, workerCount, json, stdout)
                 : Run(sweepSpec, dir, shardIndex, shardCount, workerCount, json, stdout);
             // A shard holds part of the grid; the report is made after `sweep merge` (or by `report`).
             if (code == 0 && shardCount == 1 && !parse.GetValue(noReport)) Report(dir, resamples, json, stdout);
             return code;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A directory holds one sweep: resuming it, sharding it or merging its shards needs the same spec. A different spec
+    /// (another grid, data or backend) would mix its runs into the store and the report with the old ones, so it is
+    /// refused before anything is written.
+    /// </summary>
+    private static void RefuseAnotherSweep(string dir, SweepSpec spec)
+    {
+        var specPath = Path.Combine(dir, "spec.json");
+        if (File.Exists(specPath) && File.ReadAllText(specPath) != SweepSpecLoader.Serialize(spec))
+            throw new UserInputException($"{dir} already holds a different sweep (its spec.json is not this spec); give another --out, or remove {dir} to start over");
     }
 
     private static int Run(SweepSpec spec, string dir, int shardIndex, int shardCount, int workers, bool json, TextWriter stdout)
