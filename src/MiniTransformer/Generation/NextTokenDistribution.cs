@@ -64,7 +64,7 @@ public static unsafe class NextTokenDistribution
             var vKthValue = Vector512.Create(kthValue);
             var vKthIndex = Vector512.Create(kthIndex);
             var vLength = Vector512.Create(v);
-            var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            var lanes = Vector512<int>.Indices;
             var tail = stackalloc float[Block];
             double running = 0;
             for (int b = 0; b < blocks; b++)

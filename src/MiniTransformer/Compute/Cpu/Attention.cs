@@ -167,7 +167,7 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>Lanes whose position (lane index) is at most <paramref name="last"/>: the causal mask of one vector.</summary>
     private static Vector512<float> Visible(int last) =>
-        Vector512.LessThanOrEqual(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(last)).AsSingle();
+        Vector512.LessThanOrEqual(Vector512<int>.Indices, Vector512.Create(last)).AsSingle();
 
     /// <summary>
     /// Σ_d x[d]·m[d·stride + lane] for 16 lanes: four partial sums over d mod 4 (independent FMA chains, not one

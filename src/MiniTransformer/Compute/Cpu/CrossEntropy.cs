@@ -37,8 +37,6 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    private static readonly Vector512<int> LaneIndex = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-
     /// <summary>
     /// Σ_{i≠except} exp(x[i] − shift) over [0, n), every exponential (the excepted one included) also stored to dst[i]
     /// unless dst is null. The excepted lane is masked out of its block rather than the row split around it, so the
@@ -53,7 +51,7 @@ public sealed unsafe partial class CpuBackend
         {
             var e = VectorMath.Exp(Vector512.Load(x + i) - s);
             if (dst != null) e.Store(dst + i);
-            if (i == exceptBlock) e = Vector512.ConditionalSelect(Vector512.Equals(LaneIndex, Vector512.Create(except - i)).AsSingle(), Vector512<float>.Zero, e);
+            if (i == exceptBlock) e = Vector512.ConditionalSelect(Vector512.Equals(Vector512<int>.Indices, Vector512.Create(except - i)).AsSingle(), Vector512<float>.Zero, e);
             acc += e;
         }
         float sum = Vector512.Sum(acc);
